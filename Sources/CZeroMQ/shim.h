@@ -1,0 +1,4 @@
+#ifndef GFMC_CZEROMQ_SHIM_H
+#define GFMC_CZEROMQ_SHIM_H
+#include <zmq.h>
+#endif
