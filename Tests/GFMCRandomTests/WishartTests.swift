@@ -92,7 +92,7 @@ import Testing
         #expect(wrong.pValue < 1e-6, "h+1 not detected: \(wrong)")
     }
 
-    @Test func hugeWidthCostsTheSameAndConcentrates() {
+    @Test func hugeWidthConcentratesAndKeepsItsFluctuations() {
         // h = 10¹²: K/h → D with fluctuations O(h^{-1/2}) = 1e-6.
         let h = 1e12
         let d = [0.25, 1.0, 4.0, 1.0]
