@@ -145,6 +145,18 @@ import Glibc
         #expect(denial.mechanism == "CURVE" && denial.domain == "gfmc")
         #expect(zap.recentDecisions.contains { $0.clientPublicKey == allowed.publicKey && $0.accepted })
         #expect(!zap.recentDecisions.contains { $0.clientPublicKey == stranger.publicKey && $0.accepted })
+
+        // Allowing the stranger's key admits its next connection.
+        try zap.setAllowedPublicKeys([allowed.publicKey, stranger.publicKey])
+        let late = try curveClient(setup, keys: stranger, id: "late")
+        try late.send([bytes("now allowed")])
+        var seen: [[UInt8]]?
+        for _ in 0..<10 where seen == nil {
+            guard let message = try receive(setup.router, within: 1000) else { continue }
+            if message.first == bytes("late") { seen = message }
+        }
+        #expect(seen == [bytes("late"), bytes("now allowed")])
+        #expect(throws: CurveKeyError.self) { try zap.setAllowedPublicKeys(["not a key"]) }
     }
 
     /// The reason a ZAP handler exists: without one, CURVE lets in any client that knows the server key.

@@ -48,6 +48,20 @@ import Glibc
         #expect(try dealer.trySend([bytes("x")]) == false)
     }
 
+    @Test func pollerReportsOnlyReadableSockets() throws {
+        let context = try ZMQContext()
+        let (quiet, _) = try boundRouter(context)
+        let (busy, endpoint) = try boundRouter(context)
+        let poller = ZMQPoller([quiet, busy])
+        #expect(try poller.readable(timeoutMilliseconds: 0).isEmpty)
+        #expect(try poller.readable(timeoutMilliseconds: 20).isEmpty)
+        let dealer = try connectedDealer(context, to: endpoint)
+        try dealer.send([bytes("ping")])
+        #expect(try poller.readable(timeoutMilliseconds: 5000) == [1])
+        _ = try busy.receive()
+        #expect(try poller.readable(timeoutMilliseconds: 0).isEmpty)
+    }
+
     @Test func routerMandatoryReportsUnknownPeerAsHostUnreachable() throws {
         let context = try ZMQContext()
         let (router, _) = try boundRouter(context, options: [.routerMandatory(true)])
