@@ -6,12 +6,12 @@ public enum GFMCMain {
     public static let toolName = "gfmc"
 
     /// Every subcommand, in the order `gfmc --help` lists them. To add a command, append its type here.
-    public static let commands: [any GFMCCommand.Type] = [
-
-
-
-        HelpCommand.self,
-    ]
+    /// (A computed property: metatype arrays are not `Sendable`, so this cannot be a stored global.)
+    public static var commands: [any GFMCCommand.Type] {
+        [
+            HelpCommand.self,
+        ]
+    }
 
     /// The registered command whose name is `name`.
     public static func command(named name: String) -> (any GFMCCommand.Type)? {
