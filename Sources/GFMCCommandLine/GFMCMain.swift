@@ -9,6 +9,8 @@ public enum GFMCMain {
     /// (A computed property: metatype arrays are not `Sendable`, so this cannot be a stored global.)
     public static var commands: [any GFMCCommand.Type] {
         [
+            ValidateCommand.self,
+            HashCommand.self,
             HelpCommand.self,
         ]
     }
