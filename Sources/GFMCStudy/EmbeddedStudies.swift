@@ -1,6 +1,7 @@
 /// Study texts compiled into gfmc, so `gfmc run` works without any file.
 public enum EmbeddedStudies {
-    /// The quick default study: byte-for-byte the text of `configs/quick.json` (a test checks they are equal).
+    /// The quick default study: byte-for-byte the text of `configs/quick.json` (a test checks they are equal;
+    /// regenerate this literal when that file changes).
     public static let quick = #"""
 // The embedded default study (gfmc run with no study file uses this exact text; a test keeps the two equal).
 // Small enough to finish in well under a minute on 2 cores: 6 widths x 50 random initializations.
@@ -19,5 +20,6 @@ public enum EmbeddedStudies {
   "method": "flow",
   "deltas": [0.01, 0.05]
 }
+
 """#
 }
