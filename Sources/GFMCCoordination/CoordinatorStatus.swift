@@ -52,3 +52,42 @@ public struct CoordinatorStatus: Codable, Equatable, Sendable {
         self.complete = complete
     }
 }
+
+extension CoordinatorStatus {
+    /// One terminal line, e.g.
+    /// `1234/2000 trials (61.7%) · 85.2 trials/s · ETA 9 s · 3 workers · 2 requeues · 0 quarantined`.
+    public var progressLine: String {
+        let percent = total > 0 ? Double(done) / Double(total) * 100 : 100
+        var parts = ["\(done)/\(total) trials (\(Self.fixed(percent, 1))%)"]
+        parts.append("\(Self.fixed(trialsPerSecond, trialsPerSecond < 10 ? 2 : 1)) trials/s")
+        parts.append("ETA " + (etaSeconds.map(Self.duration) ?? "?"))
+        parts.append("\(workersAlive) worker\(workersAlive == 1 ? "" : "s")")
+        parts.append("\(inFlight) in flight")
+        parts.append("\(requeues) requeue\(requeues == 1 ? "" : "s")")
+        parts.append("\(quarantined) quarantined")
+        if rejectedMessages > 0 { parts.append("\(rejectedMessages) rejected") }
+        return parts.joined(separator: " · ")
+    }
+
+    /// A duration as "42 s", "3 min 5 s" or "2 h 7 min".
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds.rounded())
+        if s < 60 { return "\(s) s" }
+        if s < 3600 { return "\(s / 60) min \(s % 60) s" }
+        return "\(s / 3600) h \((s % 3600) / 60) min"
+    }
+
+    static func fixed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "\(value)" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let rounded = (value * scale).rounded() / scale
+        var text = "\(rounded)"
+        if let dot = text.firstIndex(of: "."), !text.contains("e") {
+            let decimals = text.distance(from: dot, to: text.endIndex) - 1
+            if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
+        }
+        return text
+    }
+}

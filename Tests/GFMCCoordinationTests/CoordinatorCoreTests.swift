@@ -409,3 +409,17 @@ struct CoordinatorCoreTests {
 enum SeededGeneratorBox {
     nonisolated(unsafe) static var shared = SeededGenerator(seed: 99)
 }
+
+@Suite("Status formatting")
+struct StatusFormattingTests {
+    @Test("the progress line shows counts, rate, ETA and health")
+    func progressLine() {
+        let status = CoordinatorStatus(studyHash: "h", total: 2000, done: 1234, inFlight: 12, queued: 754,
+                                       requeues: 2, quarantined: 0, workersAlive: 3, creditsAlive: 6,
+                                       trialsPerSecond: 85.24, etaSeconds: 185, elapsedSeconds: 14,
+                                       tasksIssued: 50, rejectedMessages: 0, duplicatesDropped: 0, complete: false)
+        #expect(status.progressLine == "1234/2000 trials (61.7%) · 85.2 trials/s · ETA 3 min 5 s · 3 workers · 12 in flight · 2 requeues · 0 quarantined")
+        #expect(CoordinatorStatus.duration(7322) == "2 h 2 min")
+        #expect(CoordinatorStatus.duration(.nan) == "?")
+    }
+}
