@@ -18,16 +18,13 @@ extension SystemTests {
             let workers = try (0..<2).map { _ in try harness.gfmc.worker(connect: endpoint) }
 
             // Some but not all trials in the store.
-            let midway = await harness.waitForStatus(of: out, timeout: 90, interval: 0.05) {
-                try $0.int("done") >= study.totalTrials / 10
-            }
+            let midway = await harness.waitForStoredTrials(in: out, atLeast: study.totalTrials / 10, timeout: 90)
             try #require(midway != nil, "the study never got going:\n\(harness.group.describeAll())")
             first.kill(SIGKILL)
             let firstStatus = await first.waitForExit(timeout: 10)
             #expect(firstStatus == 128 + SIGKILL)
 
-            let afterKill = try await harness.gfmc.status(runDirectory: out)
-            let doneAtKill = try afterKill.int("done")
+            let doneAtKill = try StoreProbe.count(in: out)
             try #require(doneAtKill > 0 && doneAtKill < study.totalTrials,
                          "the kill must land mid-study (done \(doneAtKill) of \(study.totalTrials)); make the study longer")
             for worker in workers {
@@ -44,6 +41,7 @@ extension SystemTests {
             #expect(try csv.duplicateKeys().isEmpty)
             let difference = csv.firstDifference(from: reference)
             #expect(difference == nil, "\(difference ?? "")")
+            #expect(try StoreProbe.recordedKeys(in: out) == study.expectedKeys)
             let final = try await harness.gfmc.status(runDirectory: out)
             #expect(try final.int("done") == study.totalTrials, "\(final)")
 

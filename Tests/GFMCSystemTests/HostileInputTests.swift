@@ -18,7 +18,7 @@ extension SystemTests {
             let coordinator = try harness.gfmc.coordinator(study: studyPath, bind: endpoint, out: out)
             _ = try (0..<2).map { _ in try harness.gfmc.worker(connect: endpoint) }
 
-            let started = await harness.waitForStatus(of: out, timeout: 60) { try $0.int("done") > 0 }
+            let started = await harness.waitForStoredTrials(in: out, atLeast: 1, timeout: 60)
             try #require(started != nil, "the study never started:\n\(harness.group.describeAll())")
 
             // Raw TCP: garbage instead of ZMTP, truncated greetings, frames announcing 2^40 bytes, cut frames.
@@ -39,6 +39,7 @@ extension SystemTests {
             try #require(code == 0, "coordinator: \(String(describing: code))\n\(harness.group.describeAll())")
             let csv = try TrialsCSV(runDirectory: out)
             #expect(try csv.duplicateKeys().isEmpty)
+            #expect(try StoreProbe.recordedKeys(in: out) == study.expectedKeys)
             let difference = csv.firstDifference(from: reference)
             #expect(difference == nil, "\(difference ?? "")")
         }

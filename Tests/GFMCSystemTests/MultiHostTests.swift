@@ -32,13 +32,11 @@ extension SystemTests {
             let hostThree = try harness.gfmc.worker(connect: endpoint, namespace: lab.namespace(3))
 
             // The store lives in the shared file system, so the status is read from the root namespace.
-            let midway = await harness.waitForStatus(of: out, timeout: 90, interval: 0.05) {
-                try $0.int("done") >= study.totalTrials / 5
-            }
+            let midway = await harness.waitForStoredTrials(in: out, atLeast: study.totalTrials / 5, timeout: 90)
             try #require(midway != nil, "the study never got going:\n\(harness.group.describeAll())")
             try lab.cut(2)
-            let atCut = try await harness.gfmc.status(runDirectory: out)
-            try #require(try atCut.int("done") < study.totalTrials, "the cut must land mid-study; make the study longer")
+            let atCut = try StoreProbe.count(in: out)
+            try #require(atCut < study.totalTrials, "the cut must land mid-study (\(atCut) stored); make the study longer")
 
             let code = await coordinator.waitForExit(timeout: 150)
             try #require(code == 0, "coordinator: \(String(describing: code))\n\(harness.group.describeAll())")
@@ -48,6 +46,7 @@ extension SystemTests {
             let csv = try TrialsCSV(runDirectory: out)
             #expect(try csv.keys().count == study.totalTrials)
             #expect(try csv.duplicateKeys().isEmpty)
+            #expect(try StoreProbe.recordedKeys(in: out) == study.expectedKeys)
             let difference = csv.firstDifference(from: reference)
             #expect(difference == nil, "\(difference ?? "")")
             // Host 3 was connected throughout and gets the coordinator's shutdown.

@@ -18,7 +18,7 @@ extension SystemTests {
             var workers = try (0..<3).map { _ in try harness.gfmc.worker(connect: endpoint) }
 
             // Let the study get going (some trials stored) before the first kill, so kills hit workers with leases.
-            let started = await harness.waitForStatus(of: out, timeout: 60) { try $0.int("done") > 0 }
+            let started = await harness.waitForStoredTrials(in: out, atLeast: 1, timeout: 60)
             try #require(started != nil, "the study never started:\n\(harness.group.describeAll())")
 
             var generator = SeededGenerator(seed: 0x5EED_2026)
@@ -50,6 +50,9 @@ extension SystemTests {
             let difference = csv.firstDifference(from: reference)
             #expect(difference == nil, "\(difference ?? "")")
 
+            // The store itself (its key is the trial) holds exactly the study's trials.
+            #expect(try StoreProbe.count(in: out) == study.totalTrials)
+            #expect(try StoreProbe.recordedKeys(in: out) == study.expectedKeys)
             let status = try await harness.gfmc.status(runDirectory: out)
             #expect(try status.int("done") == study.totalTrials, "\(status)")
             #expect(try status.int("total") == study.totalTrials, "\(status)")

@@ -72,7 +72,7 @@ struct GFMCProcesses {
 }
 
 /// The JSON object printed by `gfmc status DIR --json`, read by key (the counts are `CoordinatorStatus`'s:
-/// `total`, `done`, `inFlight`, `queued`, `quarantined`, `complete`, …).
+/// `total`, `done`, `inFlight`, `queued`, `quarantined`, `complete`, …), at the top level or one object down.
 struct StatusSnapshot: @unchecked Sendable, CustomStringConvertible {
     let object: [String: Any]
     let text: String
@@ -93,16 +93,27 @@ struct StatusSnapshot: @unchecked Sendable, CustomStringConvertible {
     /// An integer field (looked up by any of `names`, first match), or an error naming the keys present.
     func int(_ names: String...) throws -> Int {
         for name in names {
-            if let value = object[name] as? NSNumber { return value.intValue }
+            if let value = lookup(name) as? NSNumber {
+                return value.intValue
+            }
         }
         throw SystemTestError("status JSON has no integer \(names.joined(separator: "/")); keys: \(object.keys.sorted())\n\(text)")
     }
 
     func bool(_ names: String...) throws -> Bool {
         for name in names {
-            if let value = object[name] as? Bool { return value }
+            if let value = lookup(name) as? Bool { return value }
         }
         throw SystemTestError("status JSON has no boolean \(names.joined(separator: "/")); keys: \(object.keys.sorted())\n\(text)")
+    }
+
+    /// A key at the top level, else inside a nested object (e.g. `{"state": …, "status": {"done": …}}`).
+    func lookup(_ name: String) -> Any? {
+        if let value = object[name] { return value }
+        for key in object.keys.sorted() {
+            if let nested = object[key] as? [String: Any], let value = nested[name] { return value }
+        }
+        return nil
     }
 
     var description: String { text }

@@ -41,4 +41,17 @@ final class Harness: @unchecked Sendable {
         }
         return nil
     }
+
+    /// Polls the run directory's store (read-only) until it holds at least `count` trials; the count then, or
+    /// nil when the time or poll budget ran out. A store that does not exist yet counts as 0.
+    func waitForStoredTrials(in runDirectory: String, atLeast count: Int, timeout: Double,
+                             interval: Double = 0.02) async -> Int? {
+        var reached: Int? = nil
+        _ = await waitUntil(timeout: timeout, interval: interval) {
+            guard let stored = try? StoreProbe.count(in: runDirectory), stored >= count else { return false }
+            reached = stored
+            return true
+        }
+        return reached
+    }
 }
