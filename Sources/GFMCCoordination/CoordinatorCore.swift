@@ -27,6 +27,8 @@ public struct CoordinatorCore: Sendable {
         var leases: Set<TaskID> = []
         var lastHeard: Double
         var lastSent: Double
+        /// Said goodbye but still finishing some tasks: gets no new tasks.
+        var leaving = false
         var address: String { "\(announcement.host):\(announcement.pid)" }
     }
 
@@ -130,8 +132,12 @@ public struct CoordinatorCore: Sendable {
         if case .ready(let announcement) = message {
             handleReady(worker, announcement, now: now, into: &out)
         } else if workers[worker] == nil {
-            reject(worker, .unknownWorker(type: message.typeName), into: &out)
-            if case .goodbye = message {} else { out.append(.send(to: worker, .reannounce)) }
+            if case .goodbye = message {
+                // Nothing to do: a worker without a session holds no leases.
+            } else {
+                reject(worker, .unknownWorker(type: message.typeName), into: &out)
+                out.append(.send(to: worker, .reannounce))
+            }
         } else {
             workers[worker]?.lastHeard = now
             switch message {
@@ -154,10 +160,18 @@ public struct CoordinatorCore: Sendable {
         return out
     }
 
-    /// A send to `worker` failed because it is gone (ZMQ_ROUTER_MANDATORY → EHOSTUNREACH).
-    public mutating func onSendFailed(to worker: WorkerID, now: Double) -> [Directive] {
+    /// Sends to `worker` failed because it is gone (ZMQ_ROUTER_MANDATORY → EHOSTUNREACH).
+    /// `undelivered` are the messages that could not be sent: tasks among them never reached the
+    /// worker and are requeued without counting a failed attempt; the worker's other leases count as
+    /// failed attempts (the worker may have died computing them).
+    public mutating func onSendFailed(to worker: WorkerID, undelivered: [Message] = [], now: Double) -> [Directive] {
         var out: [Directive] = []
         if workers[worker] != nil {
+            for case .task(let task) in undelivered {
+                if let lease = leases[task.taskID], lease.worker == worker {
+                    revoke(lease, failure: nil, now: now, into: &out)
+                }
+            }
             loseWorker(worker, reason: "unreachable (send failed)", now: now, into: &out)
             dispatch(now: now, into: &out)
         }
@@ -315,15 +329,28 @@ public struct CoordinatorCore: Sendable {
         revoke(lease, failure: reason, now: now, into: &out)
     }
 
+    /// The worker is leaving and gets no new tasks. Its leases not listed as finishing go back to the
+    /// queue without penalty (whether it listed them as returned or they were still in flight to it);
+    /// the finishing ones stay leased and their results are accepted. A goodbye that leaves it holding
+    /// nothing ends its session.
     private mutating func handleGoodbye(_ worker: WorkerID, _ goodbye: WorkerGoodbye, now: Double,
                                         into out: inout [Directive]) {
         guard let state = workers[worker] else { return }
-        let held = state.leases.sorted()
-        // Messages on one connection arrive in order, so results sent before the goodbye are in; whatever
-        // the worker still holds is requeued without penalty, whether or not it listed it.
-        for task in held { if let lease = leases[task] { revoke(lease, failure: nil, now: now, into: &out) } }
-        removeWorker(worker)
-        out.append(.log(.workerLeft(worker, requeuedTasks: held.count)))
+        workers[worker]!.leaving = true
+        let keep = Set(goodbye.finishingTaskIDs)
+        var returned = 0
+        for task in state.leases.sorted() where !keep.contains(task) {
+            guard let lease = leases[task] else { continue }
+            revoke(lease, failure: nil, now: now, into: &out)
+            returned += 1
+        }
+        let finishing = workers[worker]!.leases.count
+        if finishing == 0 {
+            removeWorker(worker)
+            out.append(.log(.workerLeft(worker, requeuedTasks: returned)))
+        } else {
+            out.append(.log(.workerLeaving(worker, requeuedTasks: returned, finishing: finishing)))
+        }
     }
 
     // MARK: Leases and workers
@@ -386,7 +413,7 @@ public struct CoordinatorCore: Sendable {
         while progress, !(fresh.isEmpty && retry.isEmpty) {
             progress = false
             for worker in workerOrder {
-                guard let state = workers[worker], state.leases.count < state.credits,
+                guard let state = workers[worker], !state.leaving, state.leases.count < state.credits,
                       !(fresh.isEmpty && retry.isEmpty) else { continue }
                 issueTask(to: worker, now: now, into: &out)
                 progress = true

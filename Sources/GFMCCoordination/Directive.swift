@@ -88,7 +88,10 @@ public enum CoordinatorEvent: Equatable, Sendable, CustomStringConvertible {
     case workerJoined(WorkerID, WorkerAnnouncement)
     /// A worker with a live session announced itself again; its leases were requeued without penalty.
     case workerRejoined(WorkerID, requeuedTasks: Int)
+    /// Said goodbye; removed (it holds no tasks any more).
     case workerLeft(WorkerID, requeuedTasks: Int)
+    /// Said goodbye but is still finishing `finishing` tasks (it gets no new ones).
+    case workerLeaving(WorkerID, requeuedTasks: Int, finishing: Int)
     /// Declared dead (silent or unreachable); its leases were requeued as failed attempts.
     case workerLost(WorkerID, reason: String, requeuedTasks: Int)
     case leaseExpired(TaskID, worker: WorkerID)
@@ -107,6 +110,8 @@ public enum CoordinatorEvent: Equatable, Sendable, CustomStringConvertible {
             return "worker \(w) joined (\(a.host):\(a.pid), \(a.credits) credits, \(a.slots) slots, version \(a.workerVersion))"
         case .workerRejoined(let w, let n): return "worker \(w) announced itself again; \(n) task(s) requeued"
         case .workerLeft(let w, let n): return "worker \(w) left; \(n) task(s) requeued"
+        case .workerLeaving(let w, let n, let f):
+            return "worker \(w) is leaving; \(n) task(s) requeued, finishing \(f)"
         case .workerLost(let w, let r, let n): return "worker \(w) lost (\(r)); \(n) task(s) requeued"
         case .leaseExpired(let t, let w): return "lease of \(t) at worker \(w) expired"
         case .taskFailed(let t, let w, let r): return "\(t) failed at worker \(w): \(r)"

@@ -76,11 +76,19 @@ public struct TaskFailure: Codable, Equatable, Sendable {
     }
 }
 
-/// A worker leaving on purpose (SIGTERM), handing back the tasks it will not finish.
+/// A worker leaving on purpose (SIGTERM). It gets no new tasks. Every task leased to it that is not
+/// in `finishingTaskIDs` goes back to the queue without counting a failure (`returnedTaskIDs` lists
+/// the ones it had received; a task still in flight to it is covered too). The tasks it is finishing
+/// stay leased: their results are accepted, and the worker sends a final goodbye with
+/// `finishingTaskIDs` empty, which ends its session.
 public struct WorkerGoodbye: Codable, Equatable, Sendable {
     public var returnedTaskIDs: [TaskID]
+    public var finishingTaskIDs: [TaskID]
 
-    public init(returnedTaskIDs: [TaskID]) { self.returnedTaskIDs = returnedTaskIDs }
+    public init(returnedTaskIDs: [TaskID], finishingTaskIDs: [TaskID] = []) {
+        self.returnedTaskIDs = returnedTaskIDs
+        self.finishingTaskIDs = finishingTaskIDs
+    }
 }
 
 /// A task the coordinator withdrew (its lease expired); the worker drops it and frees the credit.

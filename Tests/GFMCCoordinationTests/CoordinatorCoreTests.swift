@@ -292,6 +292,59 @@ struct CoordinatorCoreTests {
         #expect(h.persisted.sorted() == all)
     }
 
+    @Test("a leaving worker finishes what it keeps, gets nothing new, and is removed by its last goodbye")
+    func leavingWorker() throws {
+        let all = trials(widths: [4], perWidth: 12)
+        var h = try Harness(pending: all)
+        h.join("a", credits: 2)
+        let held = h.held[WorkerID("a")]!
+        #expect(held.count == 2)
+        h.deliver(.goodbye(WorkerGoodbye(returnedTaskIDs: [held[1].taskID], finishingTaskIDs: [held[0].taskID])), from: "a")
+        #expect(h.events.contains(.workerLeaving(WorkerID("a"), requeuedTasks: 1, finishing: 1)))
+        #expect(h.events.contains(.taskRequeued(held[1].taskID, trials: held[1].trials.count, failed: false)))
+        let tasksBefore = h.held[WorkerID("a")]!.count
+        h.finishOne("a")  // its running task's result is accepted
+        #expect(Set(h.persisted) == Set(held[0].trials))
+        #expect(h.held[WorkerID("a")]!.count == tasksBefore - 1)  // and no new task came
+        #expect(h.rejections(of: "a").isEmpty)
+        h.deliver(.goodbye(WorkerGoodbye(returnedTaskIDs: [])), from: "a")
+        #expect(h.events.contains(.workerLeft(WorkerID("a"), requeuedTasks: 0)))
+        #expect(h.core.liveWorkers.isEmpty)
+        h.deliver(.goodbye(WorkerGoodbye(returnedTaskIDs: [])), from: "a")  // a repeat is ignored
+        #expect(h.rejections(of: "a").isEmpty)
+        h.join("b", credits: 1)
+        h.drain(["b"])
+        #expect(h.persisted.sorted() == all)
+        #expect(h.quarantines.isEmpty)
+    }
+
+    @Test("a task that could not be delivered is requeued without counting a failed attempt")
+    func undeliveredTask() throws {
+        let all = trials(widths: [4], perWidth: 4)
+        var settings = CoordinatorSettings()
+        settings.initialTrialsPerTask = 2
+        var h = try Harness(pending: all, settings: settings)
+        h.join("a", credits: 2)
+        let held = h.held[WorkerID("a")]!
+        h.held[WorkerID("a")] = nil
+        // The first task reached the worker (which then died); the second could not be sent.
+        h.absorb(h.core.onSendFailed(to: WorkerID("a"), undelivered: [.task(held[1])], now: h.now))
+        #expect(h.events.contains(.taskRequeued(held[0].taskID, trials: held[0].trials.count, failed: true)))
+        #expect(h.events.contains(.taskRequeued(held[1].taskID, trials: held[1].trials.count, failed: false)))
+        h.join("b", credits: 1)
+        var sizes: [Int] = []
+        for _ in 0..<10 {
+            guard let task = h.held[WorkerID("b")]?.first else { break }
+            sizes.append(task.trials.count)
+            h.finishOne("b")
+        }
+        // Only the delivered task's trials are retried alone (a failed attempt); the undelivered
+        // ones went back to the ordinary queue.
+        #expect(Array(sizes.prefix(held[0].trials.count)) == Array(repeating: 1, count: held[0].trials.count))
+        #expect(h.quarantines.isEmpty)
+        #expect(h.persisted.sorted() == all)
+    }
+
     @Test("heartbeats go out after a quiet interval and only then")
     func heartbeats() throws {
         var h = try Harness(pending: [])

@@ -26,7 +26,7 @@ struct WireCodecTests {
             .heartbeat,
             .result(TaskResult(taskID: task, studyHash: "h", results: [sampleResult()], trialSeconds: [0.25])),
             .taskFailed(TaskFailure(taskID: task, reason: "engine threw: non-finite")),
-            .goodbye(WorkerGoodbye(returnedTaskIDs: [task, TaskID(epoch: 1, serial: 2)])),
+            .goodbye(WorkerGoodbye(returnedTaskIDs: [task, TaskID(epoch: 1, serial: 2)], finishingTaskIDs: [TaskID(epoch: 1, serial: 5)])),
             .welcome(StudyWelcome(studyHash: "h", studyJSON: #"{"a": [1, 2], "s": "ü\n"}"#)),
             .task(TaskAssignment(taskID: task, studyHash: "h", trials: [TrialID(width: 8, index: 0), TrialID(width: 8, index: 1)])),
             .cancel(TaskCancellation(taskID: task)),
