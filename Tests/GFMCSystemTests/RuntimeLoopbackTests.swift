@@ -219,6 +219,50 @@ struct RuntimeLoopbackTests {
         try checkStore(options.storePath, trials: trials)
     }
 
+    @Test("workers that take tasks and vanish (crash) lose no trial: their tasks are requeued and finished")
+    func crashingWorkers() throws {
+        let dir = try temporaryRunDirectory("crash")
+        let trials = runtimeTrials(widths: [2, 8], perWidth: 150)
+        var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0", storePath: dir + "/study.sqlite",
+                                         study: runtimeStudy, trials: trials)
+        options.settings = fastCoordinatorSettings()
+        options.settings.maxTrialsPerTask = 10
+        options.farewellSeconds = 0.5
+        let logs = LogSink()
+        options.log = { logs.append($0) }
+        let (coordinator, endpoint) = startCoordinator(options)
+        let address = try #require(endpoint)
+        let honest = BackgroundRun("honest") {
+            try WorkerRuntime.run(fastWorkerOptions(endpoint: address, slots: 1, executor: fakeExecutor(secondsPerTrial: 0.001)))
+        }
+        // Three "workers" that announce themselves, take their tasks and die without a word.
+        let codec = WireCodec()
+        let context = try ZMQContext()
+        var victims = 0
+        for index in 0..<3 {
+            let doomed = try ZMQSocket(context: context, type: .dealer)
+            try doomed.set(.routingID(Array("doomed-\(index)".utf8)))
+            try doomed.connect(address)
+            try doomed.send(try codec.encode(.ready(WorkerAnnouncement(credits: 2, slots: 2, host: "test", pid: 1, workerVersion: "doomed"))))
+            let deadline = Date().addingTimeInterval(10)
+            var gotTask = false
+            while Date() < deadline, !gotTask {
+                if let frames = try doomed.tryReceive(), case .task? = try? codec.decode(frames) { gotTask = true }
+                Thread.sleep(forTimeInterval: 0.001)
+            }
+            if gotTask { victims += 1 }
+            doomed.close()  // crash: no goodbye, no result
+        }
+        #expect(victims == 3)
+        let summary = try #require(coordinator.wait(seconds: 60)).get()
+        #expect(summary.ending == .complete)
+        #expect(summary.status.requeues >= 3)
+        #expect(summary.quarantined.isEmpty)
+        #expect(logs.all.filter { $0.contains("doomed") && $0.contains("lost") }.count == 3, "\(logs.all)")
+        #expect(try #require(honest.wait(seconds: 10)).get().ending == .shutdown)
+        try checkStore(options.storePath, trials: trials)
+    }
+
     @Test("a worker with no coordinator gives up after its limit")
     func workerGivesUp() throws {
         var options = WorkerOptions(endpoint: "tcp://127.0.0.1:1", slots: 1, executor: fakeExecutor())
