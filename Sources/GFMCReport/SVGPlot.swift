@@ -54,15 +54,30 @@ struct SVGPlot {
 
     // MARK: Rendering
 
+    /// Legend rows (two columns) drawn below the plot area, so they never hide data.
+    private var legendEntries: [(String, String, String?)] {
+        var entries: [(String, String, String?)] = []  // name, color, dash ("band" for a band swatch)
+        for b in bands { entries.append((b.name, b.color, "band")) }
+        for e in errorBars { entries.append((e.name, e.color, nil)) }
+        for se in series { entries.append((se.name, se.color, se.dash)) }
+        return entries
+    }
+
+    private var legendHeight: Double {
+        let n = legendEntries.count
+        return n == 0 ? 0 : Double((n + 1) / 2) * 15 + 6
+    }
+
     func render() -> String {
         let (xr, yr) = ranges()
+        let totalHeight = height + legendHeight
         let pw = width - left - right, ph = height - top - bottom
         func tx(_ x: Double) -> Double { left + pw * (scaled(x, xLog) - xr.lowerBound) / (xr.upperBound - xr.lowerBound) }
         func ty(_ y: Double) -> Double { top + ph * (1 - (scaled(y, yLog) - yr.lowerBound) / (yr.upperBound - yr.lowerBound)) }
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"\(f(width))\" height=\"\(f(height))\" "
-        s += "viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\" aria-label=\"\(Escape.html(title))\">\n"
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"\(f(width))\" height=\"\(f(totalHeight))\" "
+        s += "viewBox=\"0 0 \(f(width)) \(f(totalHeight))\" role=\"img\" aria-label=\"\(Escape.html(title))\">\n"
         s += "<title>\(Escape.html(title))</title>\n"
-        s += "<rect x=\"0\" y=\"0\" width=\"\(f(width))\" height=\"\(f(height))\" fill=\"#ffffff\"/>\n"
+        s += "<rect x=\"0\" y=\"0\" width=\"\(f(width))\" height=\"\(f(totalHeight))\" fill=\"#ffffff\"/>\n"
         s += "<text x=\"\(f(width / 2))\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(Escape.html(title))</text>\n"
         // Clip region for data.
         let clipID = "clip" + String(abs(title.hashValueStable) % 1_000_000_007)
@@ -132,23 +147,23 @@ struct SVGPlot {
     }
 
     private func legend() -> String {
-        var entries: [(String, String, String?)] = []  // name, color, dash
-        for b in bands { entries.append((b.name, b.color, "band")) }
-        for e in errorBars { entries.append((e.name, e.color, nil)) }
-        for se in series { entries.append((se.name, se.color, se.dash)) }
+        let entries = legendEntries
         guard !entries.isEmpty else { return "" }
         var s = "<g class=\"legend\" font-size=\"11\">\n"
-        let x = left + 10
-        var y = top + 14
-        for (name, color, dash) in entries {
+        let columnWidth = (width - left - right) / 2
+        for (i, (name, color, dash)) in entries.enumerated() {
+            let x = left + Double(i % 2) * columnWidth
+            let y = height + Double(i / 2) * 15 + 4
             if dash == "band" {
                 s += "<rect x=\"\(f(x))\" y=\"\(f(y - 7))\" width=\"22\" height=\"10\" fill=\"\(color)\" fill-opacity=\"0.22\"/>\n"
             } else {
                 let d = dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
                 s += "<line x1=\"\(f(x))\" y1=\"\(f(y - 2))\" x2=\"\(f(x + 22))\" y2=\"\(f(y - 2))\" stroke=\"\(color)\" stroke-width=\"2\"\(d)/>\n"
+                if dash == nil {
+                    s += "<circle cx=\"\(f(x + 11))\" cy=\"\(f(y - 2))\" r=\"3\" fill=\"\(color)\"/>\n"
+                }
             }
             s += "<text x=\"\(f(x + 28))\" y=\"\(f(y + 2))\">\(Escape.html(name))</text>\n"
-            y += 15
         }
         return s + "</g>\n"
     }
@@ -216,8 +231,18 @@ struct SVGPlot {
                 let step = max(1, decades.count / 8)
                 t = decades.enumerated().filter { $0.offset % step == 0 }.map { pow(10, Double($0.element)) }
             }
+            if t.count < 2 {
+                // A narrow range inside one decade: linear ticks in data units.
+                let lo = pow(10, r.lowerBound), hi = pow(10, r.upperBound)
+                t = linearTicks(lo...hi).filter { $0 > 0 }
+            }
             return t
         }
+        return linearTicks(r)
+    }
+
+    /// "Nice" ticks (1, 2, 5 × 10^k steps), about six over the range.
+    private func linearTicks(_ r: ClosedRange<Double>) -> [Double] {
         let span = r.upperBound - r.lowerBound
         guard span > 0 && span.isFinite else { return [] }
         let raw = span / 6
@@ -237,8 +262,8 @@ struct SVGPlot {
     private func tickLabel(_ v: Double) -> String {
         if v == 0 { return "0" }
         let a = abs(v)
-        if a >= 1e5 || a < 1e-3 { return String(format: "%.0e", v) }
-        return String(format: "%g", v)
+        if a >= 1e5 || a < 1e-3 { return String(format: "%.2g", v) }
+        return String(format: "%.4g", v)
     }
 
     private func f(_ v: Double) -> String { String(format: "%.2f", v) }

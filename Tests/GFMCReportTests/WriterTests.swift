@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+import FoundationXML  // XMLParser on Linux
 #endif
 import Testing
 import GFMCEngine
@@ -62,23 +62,29 @@ struct WriterTests {
         #expect(!html.contains("http://") || !html.contains("src=\"http"))
         #expect(!html.contains("<link") && !html.contains("<img") && !html.contains("src="))
         try TagBalance.check(html)
-        #if canImport(FoundationXML)
-        let doc = try XMLDocument(xmlString: html, options: [])
-        let svgs = try doc.nodes(forXPath: "//*[local-name()='svg']")
+        let xml = try XMLCheck.parse(html)
         // distance, probability, rate, and one histogram per width with converged trials
-        #expect(svgs.count == 3 + Fixtures.widths.count)
-        #expect(try doc.nodes(forXPath: "//*[local-name()='polygon' and @class='band']").count >= 1)
-        #expect(try doc.nodes(forXPath: "//*[local-name()='line' and @class='errorbar']").count >= Fixtures.widths.count)
-        #expect(try doc.nodes(forXPath: "//*[local-name()='rect' and @class='bar']").count >= Fixtures.widths.count)
-        #expect(try doc.nodes(forXPath: "//*[@id='non-converged-policy']").count == 1)
-        #expect(try doc.nodes(forXPath: "//*[@id='bound-caveat']").count == 1)
-        #endif
+        #expect(xml.count("svg") == 3 + Fixtures.widths.count)
+        #expect(xml.count("polygon", class: "band") >= 1)
+        #expect(xml.count("line", class: "errorbar") >= Fixtures.widths.count)
+        #expect(xml.count("rect", class: "bar") >= Fixtures.widths.count)
+        #expect(xml.count("circle", class: "marker") >= Fixtures.widths.count)
+        #expect(xml.ids.contains("non-converged-policy") && xml.ids.contains("bound-caveat"))
+        #expect(xml.ids.contains("widths") && xml.ids.contains("delta-0") && xml.ids.contains("delta-1"))
         for title in ["Distance to min-norm solution vs width", "P(Theorem 12 bound holds)", "Measured rate vs Theorem 3",
                       "distance histogram"] {
             #expect(html.contains(title), "missing plot \(title)")
         }
         #expect(html.contains("sqrt(log(2/delta))"))
         #expect(html.contains("did not converge"))
+        // Optional: keep a copy for a look in a browser (GFMC_REPORT_SAMPLE_DIR=/some/dir swift test ...).
+        if let dir = ProcessInfo.processInfo.environment["GFMC_REPORT_SAMPLE_DIR"] {
+            let sample = StudySummary.make(trials: Fixtures.trials(perWidth: 60), manifest: manifest)
+            try ReportHTML.make(summary: sample, trials: Fixtures.trials(perWidth: 60))
+                .write(toFile: dir + "/report.html", atomically: true, encoding: .utf8)
+            try SummaryJSON.encode(sample).write(to: URL(fileURLWithPath: dir + "/summary.json"))
+            try TerminalSummary.make(sample).write(toFile: dir + "/summary.txt", atomically: true, encoding: .utf8)
+        }
         // An optional timestamp appears only when passed in.
         #expect(ReportHTML.make(summary: summary, trials: trials, generatedAt: "2026-01-01T00:00:00Z")
             .contains("2026-01-01T00:00:00Z"))
@@ -88,11 +94,17 @@ struct WriterTests {
         let summary = StudySummary.make(trials: [], manifest: manifest)
         let html = ReportHTML.make(summary: summary, trials: [])
         try TagBalance.check(html)
-        #if canImport(FoundationXML)
-        _ = try XMLDocument(xmlString: html, options: [])
-        #endif
+        _ = try XMLCheck.parse(html)
         #expect(!html.contains("nan"))
         #expect(html.contains("n/a"))
+    }
+
+    @Test func wellFormednessCheckersRejectBrokenMarkup() {
+        #expect(throws: (any Error).self) { try TagBalance.check("<a><b></a>") }
+        #expect(throws: (any Error).self) { try TagBalance.check("<p>a & b</p>") }
+        #expect(throws: (any Error).self) { try XMLCheck.parse("<a><b></a>") }
+        #expect(throws: (any Error).self) { try XMLCheck.parse("<p>a & b</p>") }
+        #expect((try? XMLCheck.parse("<a><b class=\"x\"/></a>"))?.count("b", class: "x") == 1)
     }
 
     @Test func terminalSummaryHasOneRowPerWidth() {
@@ -153,5 +165,35 @@ enum TagBalance {
             }
         }
         guard stack.isEmpty else { throw Failure(description: "unclosed tags \(stack)") }
+    }
+}
+
+/// Strict XML well-formedness check with Foundation's XMLParser (libxml2 SAX): the document is accepted only
+/// if parsing succeeds with no parser error. Collects element names with their class attribute, and ids.
+final class XMLCheck: NSObject, XMLParserDelegate {
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    private(set) var elements: [(name: String, cls: String?)] = []
+    private(set) var ids: Set<String> = []
+
+    static func parse(_ text: String) throws -> XMLCheck {
+        let parser = XMLParser(data: Data(text.utf8))
+        let collector = XMLCheck()
+        parser.delegate = collector
+        let ok = parser.parse()
+        if !ok || parser.parserError != nil {
+            throw Failure(description: "not well-formed: \(String(describing: parser.parserError)) at line \(parser.lineNumber)")
+        }
+        return collector
+    }
+
+    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
+                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        elements.append((elementName, attributeDict["class"]))
+        if let id = attributeDict["id"] { ids.insert(id) }
+    }
+
+    func count(_ name: String, class cls: String? = nil) -> Int {
+        elements.filter { $0.name == name && (cls == nil || $0.cls == cls) }.count
     }
 }
