@@ -1,0 +1,210 @@
+import CZeroMQ
+import Foundation
+
+/// One authentication decision of a ``ZAPHandler``.
+public struct ZAPDecision: Sendable, Equatable, CustomStringConvertible {
+    /// The ZAP domain of the server socket (`ZMQ_ZAP_DOMAIN`, often empty).
+    public let domain: String
+    /// The client's network address as libzmq reports it (e.g. `127.0.0.1`).
+    public let address: String
+    /// `"CURVE"`, `"NULL"` or `"PLAIN"`.
+    public let mechanism: String
+    /// The client's CURVE public key in Z85, when the mechanism is CURVE.
+    public let clientPublicKey: String?
+    public let accepted: Bool
+    /// Why the decision was taken.
+    public let reason: String
+
+    public var description: String {
+        "ZAP \(accepted ? "accepted" : "DENIED") \(mechanism) client \(clientPublicKey ?? "-") from \(address)"
+            + " (domain \"\(domain)\"): \(reason)"
+    }
+}
+
+/// A ZeroMQ Authentication Protocol handler (RFC 27) that admits only CURVE clients whose public key
+/// is on an allowlist.
+///
+/// Without a ZAP handler, a CURVE server authenticates only itself: any client knowing the server's
+/// public key gets in. libzmq asks the handler bound at `inproc://zeromq.zap.01` **in the same
+/// context** about every new connection to a CURVE server socket. Start the handler (the initializer
+/// returns once it is bound) BEFORE binding the server socket; at most one handler per context.
+///
+/// The handler runs on its own thread with its own REP socket and logs every decision through
+/// `onDecision`. Requests with another mechanism than CURVE, a malformed request, or (when
+/// `domain` is set) another ZAP domain are denied with status 400. Accepted clients get their Z85
+/// public key as ZAP user id (readable from message metadata `"User-Id"`).
+///
+/// `stop()` (also called on deinit) ends the thread within about `pollIntervalMilliseconds`.
+public final class ZAPHandler: @unchecked Sendable {
+    public static let endpoint = "inproc://zeromq.zap.01"
+
+    private let state: State
+    private let finished = DispatchSemaphore(value: 0)
+    private var stopped = false
+    private let stopLock = NSLock()
+
+    /// Thread-shared state, guarded by its lock.
+    private final class State: @unchecked Sendable {
+        private let lock = NSLock()
+        private var allowed: Set<String>
+        private var stopRequested = false
+        private var decisions: [ZAPDecision] = []
+        let maxKept = 1000
+
+        init(allowed: Set<String>) { self.allowed = allowed }
+
+        func isAllowed(_ key: String) -> Bool { lock.withLock { allowed.contains(key) } }
+        func setAllowed(_ keys: Set<String>) { lock.withLock { allowed = keys } }
+        func requestStop() { lock.withLock { stopRequested = true } }
+        var shouldStop: Bool { lock.withLock { stopRequested } }
+        func remember(_ decision: ZAPDecision) {
+            lock.withLock {
+                decisions.append(decision)
+                if decisions.count > maxKept { decisions.removeFirst(decisions.count - maxKept) }
+            }
+        }
+        var recent: [ZAPDecision] { lock.withLock { decisions } }
+    }
+
+    /// Starts the handler thread and returns once its socket is bound.
+    /// - Parameters:
+    ///   - context: the context of the CURVE server socket(s) to protect.
+    ///   - allowedPublicKeys: Z85 public keys (40 characters) of admitted clients.
+    ///   - domain: if set, only requests for this ZAP domain can be accepted.
+    ///   - pollIntervalMilliseconds: how often the thread checks for `stop()`.
+    ///   - onDecision: called on the handler thread for every decision (keep it quick).
+    /// - Throws: `CurveKeyError.malformedKey` for a bad allowlist entry; `ZMQError` if binding
+    ///   failed (`EADDRINUSE`: this context already has a ZAP handler).
+    public init(context: ZMQContext, allowedPublicKeys: some Sequence<String>, domain: String? = nil,
+                pollIntervalMilliseconds: Int = 50,
+                onDecision: (@Sendable (ZAPDecision) -> Void)? = nil) throws {
+        let keys = Set(allowedPublicKeys)
+        for key in keys { try CurveKeyPair.validate(key, source: "ZAP allowlist entry \"\(key)\"") }
+        let state = State(allowed: keys)
+        self.state = state
+        let ready = DispatchSemaphore(value: 0)
+        let startup = StartupResult()
+        let finished = self.finished
+        let thread = Thread {
+            let socket: ZMQSocket
+            do {
+                socket = try ZMQSocket(context: context, type: .rep)
+                try socket.bind(ZAPHandler.endpoint)
+            } catch {
+                startup.error = error
+                ready.signal()
+                finished.signal()
+                return
+            }
+            ready.signal()
+            ZAPHandler.serve(socket: socket, state: state, domain: domain,
+                             pollIntervalMilliseconds: pollIntervalMilliseconds, onDecision: onDecision)
+            socket.close()
+            finished.signal()
+        }
+        thread.name = "gfmc.zap"
+        thread.start()
+        ready.wait()
+        if let error = startup.error {
+            stopped = true
+            throw error
+        }
+    }
+
+    private final class StartupResult: @unchecked Sendable {
+        var error: Error?
+    }
+
+    /// Replaces the allowlist (takes effect for the next connection).
+    public func setAllowedPublicKeys(_ keys: some Sequence<String>) throws {
+        let set = Set(keys)
+        for key in set { try CurveKeyPair.validate(key, source: "ZAP allowlist entry \"\(key)\"") }
+        state.setAllowed(set)
+    }
+
+    /// The most recent decisions (up to 1000), oldest first.
+    public var recentDecisions: [ZAPDecision] { state.recent }
+
+    /// Stops the handler thread and waits for it to close its socket (idempotent).
+    public func stop() {
+        let first = stopLock.withLock { () -> Bool in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
+        state.requestStop()
+        finished.wait()
+    }
+
+    deinit { stop() }
+
+    // MARK: Handler thread
+
+    private static func serve(socket: ZMQSocket, state: State, domain: String?, pollIntervalMilliseconds: Int,
+                              onDecision: (@Sendable (ZAPDecision) -> Void)?) {
+        let poller = ZMQPoller([socket])
+        while !state.shouldStop {
+            do {
+                guard try !poller.readable(timeoutMilliseconds: pollIntervalMilliseconds).isEmpty,
+                      let request = try socket.tryReceive(maxFrames: 16) else { continue }
+                let (reply, decision) = answer(request, state: state, domain: domain)
+                try socket.send(reply)
+                if let decision {
+                    state.remember(decision)
+                    onDecision?(decision)
+                }
+            } catch let error as ZMQError where error.isContextTerminated {
+                return
+            } catch let error as ZMQError where error.code == EMSGSIZE {
+                // A malformed (over-long) request was discarded; REP still owes a reply.
+                _ = try? socket.send(denial(requestID: [], text: "malformed ZAP request"))
+            } catch {
+                return
+            }
+        }
+    }
+
+    private static func denial(requestID: [UInt8], text: String) -> [[UInt8]] {
+        [Array("1.0".utf8), requestID, Array("400".utf8), Array(text.utf8), [], []]
+    }
+
+    /// RFC 27 request: version, request id, domain, address, identity, mechanism, credentials….
+    /// Reply: version, request id, status code, status text, user id, metadata.
+    private static func answer(_ request: [[UInt8]], state: State, domain expectedDomain: String?)
+        -> (reply: [[UInt8]], decision: ZAPDecision?) {
+        guard request.count >= 6, request[0] == Array("1.0".utf8) else {
+            let id = request.count >= 2 ? request[1] : []
+            return (denial(requestID: id, text: "malformed ZAP request"), nil)
+        }
+        let text = { (frame: [UInt8]) in String(decoding: frame, as: UTF8.self) }
+        let requestID = request[1]
+        let domain = text(request[2])
+        let address = text(request[3])
+        let mechanism = text(request[5])
+        var publicKey: String?
+        var accepted = false
+        var reason: String
+        if mechanism != "CURVE" {
+            reason = "mechanism \(mechanism) is not allowed (CURVE only)"
+        } else if request.count != 7 || request[6].count != 32 {
+            reason = "CURVE credentials are not one 32-byte key"
+        } else if let expected = expectedDomain, expected != domain {
+            publicKey = try? Z85.encode(request[6])
+            reason = "ZAP domain \"\(domain)\" is not \"\(expected)\""
+        } else {
+            publicKey = try? Z85.encode(request[6])
+            if let key = publicKey, state.isAllowed(key) {
+                accepted = true
+                reason = "public key on the allowlist"
+            } else {
+                reason = "public key not on the allowlist"
+            }
+        }
+        let decision = ZAPDecision(domain: domain, address: address, mechanism: mechanism,
+                                   clientPublicKey: publicKey, accepted: accepted, reason: reason)
+        let reply: [[UInt8]] = accepted
+            ? [Array("1.0".utf8), requestID, Array("200".utf8), Array("OK".utf8), Array((publicKey ?? "").utf8), []]
+            : denial(requestID: requestID, text: reason)
+        return (reply, decision)
+    }
+}
