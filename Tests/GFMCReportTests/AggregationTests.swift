@@ -34,6 +34,20 @@ struct AggregationTests {
         #expect(StudySummary.make(trials: duplicated, manifest: manifest).totals.trials == trials.count)
     }
 
+    /// Even duplicates that disagree (they should not: trials are pure) resolve to the same record whatever
+    /// the order, so every artifact stays identical.
+    @Test func disagreeingDuplicatesResolveIndependentlyOfOrder() throws {
+        var altered = trials[3]
+        altered.finalLoss = 123
+        altered.distanceFrobenius *= 2
+        let a = try ReportBundle.make(trials: trials + [altered], manifest: manifest)
+        let b = try ReportBundle.make(trials: [altered] + trials.reversed(), manifest: manifest)
+        #expect(a.summaryJSON == b.summaryJSON && a.trialsCSV == b.trialsCSV && a.html == b.html)
+        #expect(a.terminal == b.terminal && a.duplicatesDropped == 1)
+        let plain = try ReportBundle.make(trials: trials, manifest: manifest)
+        #expect(plain.duplicatesDropped == 0 && plain.summary.totals.trials == a.summary.totals.trials)
+    }
+
     @Test func perWidthStatisticsMatchAnIndependentComputation() throws {
         let s = StudySummary.make(trials: trials, manifest: manifest)
         #expect(s.widths.map(\.width) == Fixtures.widths)

@@ -76,6 +76,10 @@ struct WriterTests {
             #expect(html.contains(title), "missing plot \(title)")
         }
         #expect(html.contains("sqrt(log(2/delta))"))
+        for legend in ["Theorem 12 bound (delta=0.05)", "Theorem 12 corrected (delta=0.05)", "leading-order prediction",
+                       "95% CI of mean (Frobenius)", "Wilson 95%, delta=0.01", "measured = guaranteed"] {
+            #expect(html.contains(legend), "missing legend entry \(legend)")
+        }
         #expect(html.contains("did not converge"))
         // Optional: keep a copy for a look in a browser (GFMC_REPORT_SAMPLE_DIR=/some/dir swift test ...).
         if let dir = ProcessInfo.processInfo.environment["GFMC_REPORT_SAMPLE_DIR"] {
