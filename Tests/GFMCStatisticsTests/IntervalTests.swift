@@ -18,6 +18,19 @@ struct IntervalTests {
         #expect(abs(w.lower - wLow) < 1e-12 && abs(w.upper - wHigh) < 1e-12, "Wilson \(w)")
     }
 
+    /// Large n (the regime of a 1e5-trial study). Rows 2–3 from SciPy as above. Row 1 from mpmath (30 digits,
+    /// bisection on mpmath.betainc): SciPy's own answer there, 6.186763915927223e-06, is off by 7e-9 relative
+    /// (mpmath gives I = 0.02499999955678 at it), while ours is within 1e-11.
+    @Test(arguments: [
+        (3, 100_000, 6.1867639589220311533e-06, 8.767020256636201643e-05),
+        (99_999, 100_000, 0.9999442848396557, 0.9999997468215721),
+        (5000, 10_000, 0.4901513805899749, 0.509848619410025),
+    ])
+    func clopperPearsonLargeN(k: Int, n: Int, low: Double, high: Double) throws {
+        let cp = try ProportionIntervals.clopperPearson(successes: k, trials: n)
+        #expect(abs(cp.lower - low) <= 1e-10 * low && abs(cp.upper - high) <= 1e-10 * high, "CP \(cp)")
+    }
+
     @Test func edgeCasesAndErrors() throws {
         let empty = try ProportionIntervals.wilson(successes: 0, trials: 0)
         #expect(empty.lower == 0 && empty.upper == 1)

@@ -31,6 +31,8 @@ struct SpecialFunctionTests {
         (1.0, 50.0, 0.999, 0.12903641004391936),
         (3.0, 48.0, 0.025, 0.01254858783533406),
         (6.0, 45.0, 0.975, 0.21813536643420225),
+        (0.5, 3.0, 1e-12, 2.844444444444445e-25),
+        (200.0, 0.7, 0.3, 0.9959548481590088),
     ])
     func betaQuantile(a: Double, b: Double, p: Double, expected: Double) {
         let x = SpecialFunctions.inverseRegularizedIncompleteBeta(p, a: a, b: b)
@@ -49,6 +51,8 @@ struct SpecialFunctionTests {
         (3.0, 1e-08, -479.5250695797382),
         (5.0, 0.5000001, 2.6343055223849135e-07),
         (2.5, 0.8, 1.0101638747222512),
+        (1e5, 0.975, 1.9599877075346095),
+        (1.5, 0.999, 52.18443000899263),
     ])
     func studentTQuantile(nu: Double, p: Double, expected: Double) {
         let t = SpecialFunctions.studentTQuantile(p, degreesOfFreedom: nu)
