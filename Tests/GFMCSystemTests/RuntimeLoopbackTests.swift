@@ -263,6 +263,31 @@ struct RuntimeLoopbackTests {
         try checkStore(options.storePath, trials: trials)
     }
 
+    @Test("a worker that cannot prepare the study leaves instead of failing trials")
+    func unpreparableStudy() throws {
+        let dir = try temporaryRunDirectory("unpreparable")
+        let trials = runtimeTrials(widths: [3], perWidth: 20)
+        var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0", storePath: dir + "/study.sqlite",
+                                         study: runtimeStudy, trials: trials)
+        options.settings = fastCoordinatorSettings()
+        options.farewellSeconds = 0.5
+        let logs = LogSink()
+        options.log = { logs.append($0) }
+        let (coordinator, endpoint) = startCoordinator(options)
+        let address = try #require(endpoint)
+        let broken = fastWorkerOptions(endpoint: address, slots: 1, executor: fakeExecutor(expectedHash: "some other study"))
+        let result = try #require(BackgroundRun("broken") { try WorkerRuntime.run(broken) }.wait(seconds: 10))
+        #expect(throws: WorkerStudyError.self) { try result.get() }
+        let good = BackgroundRun("good") {
+            try WorkerRuntime.run(fastWorkerOptions(endpoint: address, slots: 1, executor: fakeExecutor()))
+        }
+        let summary = try #require(coordinator.wait(seconds: 60)).get()
+        #expect(summary.ending == .complete && summary.quarantined.isEmpty)
+        #expect(!logs.all.contains { $0.contains("failed attempt") }, "\(logs.all)")
+        #expect(try #require(good.wait(seconds: 10)).get().ending == .shutdown)
+        try checkStore(options.storePath, trials: trials)
+    }
+
     @Test("a worker with no coordinator gives up after its limit")
     func workerGivesUp() throws {
         var options = WorkerOptions(endpoint: "tcp://127.0.0.1:1", slots: 1, executor: fakeExecutor())
