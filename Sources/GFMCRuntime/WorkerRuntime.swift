@@ -94,6 +94,15 @@ public struct WorkerOptionsError: Error, Equatable, Sendable, CustomStringConver
     public var description: String { "worker options: \(message)" }
 }
 
+/// The worker cannot compute the coordinator's study (the executor's `prepare` threw, e.g. a data
+/// file missing on this machine). The worker says goodbye and stops rather than failing — and so
+/// eventually quarantining — every trial it would be given.
+public struct WorkerStudyError: Error, Sendable, CustomStringConvertible {
+    public var studyHash: String
+    public var message: String
+    public var description: String { "cannot prepare study \(studyHash): \(message)" }
+}
+
 /// The socket thread's state. Owns the sockets for its whole life.
 private struct WorkerLoop {
     let options: WorkerOptions
@@ -109,7 +118,6 @@ private struct WorkerLoop {
     var generation = 0
     var welcomed: StudyWelcome?
     var prepared: (hash: String, study: any PreparedStudy)?
-    var prepareError: (hash: String, message: String)?
     var lastHeard: Double
     var lastSent = -Double.infinity
     var lastReady = -Double.infinity
@@ -231,12 +239,12 @@ private struct WorkerLoop {
             if prepared?.hash != study.studyHash {
                 do {
                     prepared = (study.studyHash, try options.executor.prepare(study))
-                    prepareError = nil
                     log("study \(study.studyHash.prefix(12)) prepared")
                 } catch {
-                    prepared = nil
-                    prepareError = (study.studyHash, "\(error)")
-                    log("study \(study.studyHash.prefix(12)) cannot be prepared: \(error)")
+                    log("study \(study.studyHash.prefix(12)) cannot be prepared: \(error); leaving")
+                    send(.goodbye(WorkerGoodbye(returnedTaskIDs: [], finishingTaskIDs: [])))
+                    lingerBriefly()
+                    throw WorkerStudyError(studyHash: study.studyHash, message: "\(error)")
                 }
             }
         case .task(let task):
@@ -247,8 +255,7 @@ private struct WorkerLoop {
                 pool.enqueue(EnginePool.Job(taskID: task.taskID, studyHash: task.studyHash, trials: task.trials,
                                             study: prepared.study, generation: generation))
             } else {
-                let reason = prepareError.map { "study cannot be prepared: \($0.message)" }
-                    ?? "task for study \(task.studyHash) but the worker was welcomed to \(welcomed?.studyHash ?? "none")"
+                let reason = "task for study \(task.studyHash) but the worker was welcomed to \(welcomed?.studyHash ?? "none")"
                 outbox.append(.taskFailed(TaskFailure(taskID: task.taskID, reason: reason)))
             }
         case .cancel(let cancel):

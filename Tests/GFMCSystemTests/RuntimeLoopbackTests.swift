@@ -27,34 +27,34 @@ struct RuntimeLoopbackTests {
         #expect(results.allSatisfy(matchesFake))
     }
 
-    func workerSummaryMissing(_ worker: BackgroundRun<WorkerRunSummary>) -> Bool {
+    func workerSummaryMissing(_ worker: RuntimeBackgroundRun<WorkerRunSummary>) -> Bool {
         worker.wait(seconds: 0) == nil
     }
 
-    func startCoordinator(_ options: CoordinatorOptions) -> (BackgroundRun<CoordinatorRunSummary>, String?) {
+    func startCoordinator(_ options: CoordinatorOptions) -> (RuntimeBackgroundRun<CoordinatorRunSummary>, String?) {
         var options = options
-        let endpoint = Box<String>()
+        let endpoint = RuntimeBox<String>()
         options.onListening = { endpoint.set($0) }
         let fixed = options
-        let run = BackgroundRun("coordinator") { try CoordinatorRuntime.run(fixed) }
+        let run = RuntimeBackgroundRun("coordinator") { try CoordinatorRuntime.run(fixed) }
         return (run, endpoint.await(seconds: 10))
     }
 
     @Test("two workers complete a study; the store holds every trial once with the engine's values")
     func endToEnd() throws {
-        let dir = try temporaryRunDirectory("e2e")
+        let dir = try runtimeTemporaryDirectory("e2e")
         let trials = runtimeTrials(widths: [3, 7, 11], perWidth: 100)
         var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0", storePath: dir + "/study.sqlite",
                                          study: runtimeStudy, trials: trials)
-        options.settings = fastCoordinatorSettings()
+        options.settings = runtimeFastCoordinatorSettings()
         options.farewellSeconds = 0.5
         options.statusPath = dir + "/status.json"
         let (coordinator, endpoint) = startCoordinator(options)
         let address = try #require(endpoint)
-        let executor = fakeExecutor(secondsPerTrial: 0.0005, expectedHash: runtimeStudy.hash)
+        let executor = runtimeFakeExecutor(secondsPerTrial: 0.0005, expectedHash: runtimeStudy.hash)
         let workers = [2, 1].enumerated().map { index, slots in
-            BackgroundRun("worker\(index)") {
-                try WorkerRuntime.run(fastWorkerOptions(endpoint: address, slots: slots, executor: executor))
+            RuntimeBackgroundRun("worker\(index)") {
+                try WorkerRuntime.run(runtimeFastWorkerOptions(endpoint: address, slots: slots, executor: executor))
             }
         }
         let summary = try #require(coordinator.wait(seconds: 60)).get()
@@ -76,12 +76,12 @@ struct RuntimeLoopbackTests {
 
     @Test("a restarted coordinator resumes from the store; the worker re-announces and finishes")
     func coordinatorRestart() throws {
-        let dir = try temporaryRunDirectory("restart")
+        let dir = try runtimeTemporaryDirectory("restart")
         let trials = runtimeTrials(widths: [4, 9], perWidth: 150)
         let stop = StopFlag()
         var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0", storePath: dir + "/study.sqlite",
                                          study: runtimeStudy, trials: trials)
-        options.settings = fastCoordinatorSettings()
+        options.settings = runtimeFastCoordinatorSettings()
         options.farewellSeconds = 0.5
         options.settings.maxTrialsPerTask = 10
         options.progressInterval = 0.02
@@ -90,11 +90,11 @@ struct RuntimeLoopbackTests {
         options.progress = { status in if status.done >= 60 { stop.request("test: simulated crash") } }
         let (first, endpoint) = startCoordinator(options)
         let address = try #require(endpoint)
-        let logs = LogSink()
-        var workerOptions = fastWorkerOptions(endpoint: address, slots: 2, executor: fakeExecutor(secondsPerTrial: 0.002))
+        let logs = RuntimeLogSink()
+        var workerOptions = runtimeFastWorkerOptions(endpoint: address, slots: 2, executor: runtimeFakeExecutor(secondsPerTrial: 0.002))
         workerOptions.log = { logs.append($0) }
         let fixedWorkerOptions = workerOptions
-        let worker = BackgroundRun("worker") { try WorkerRuntime.run(fixedWorkerOptions) }
+        let worker = RuntimeBackgroundRun("worker") { try WorkerRuntime.run(fixedWorkerOptions) }
 
         let firstSummary = try #require(first.wait(seconds: 60)).get()
         #expect(firstSummary.ending == .stopped)
@@ -107,7 +107,7 @@ struct RuntimeLoopbackTests {
         second.stop = nil
         second.progress = nil
         second.shutdownWorkersOnStop = true
-        let coordinatorLogs = LogSink()
+        let coordinatorLogs = RuntimeLogSink()
         second.log = { coordinatorLogs.append($0) }
         let (resumed, _) = startCoordinator(second)
         let secondSummary = try #require(resumed.wait(seconds: 60)).get()
@@ -122,21 +122,21 @@ struct RuntimeLoopbackTests {
 
     @Test("garbage, wrong versions, wrong types and oversized messages do not disturb a study")
     func hostileInput() throws {
-        let dir = try temporaryRunDirectory("hostile")
+        let dir = try runtimeTemporaryDirectory("hostile")
         let trials = runtimeTrials(widths: [5], perWidth: 200)
         var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0", storePath: dir + "/study.sqlite",
                                          study: runtimeStudy, trials: trials)
-        options.settings = fastCoordinatorSettings()
+        options.settings = runtimeFastCoordinatorSettings()
         options.farewellSeconds = 0.5
         options.settings.maxTrialsPerTask = 20
         options.maxBodyBytes = 1 << 20
         let (coordinator, endpoint) = startCoordinator(options)
         let address = try #require(endpoint)
-        let workerLogs = LogSink()
-        var workerOptions = fastWorkerOptions(endpoint: address, slots: 2, executor: fakeExecutor(secondsPerTrial: 0.002))
+        let workerLogs = RuntimeLogSink()
+        var workerOptions = runtimeFastWorkerOptions(endpoint: address, slots: 2, executor: runtimeFakeExecutor(secondsPerTrial: 0.002))
         workerOptions.log = { workerLogs.append($0) }
         let fixedWorkerOptions = workerOptions
-        let worker = BackgroundRun("worker") { try WorkerRuntime.run(fixedWorkerOptions) }
+        let worker = RuntimeBackgroundRun("worker") { try WorkerRuntime.run(fixedWorkerOptions) }
 
         // An attacker on its own DEALER.
         let context = try ZMQContext()
@@ -185,33 +185,33 @@ struct RuntimeLoopbackTests {
 
     @Test("a worker asked to stop hands its tasks back; another worker finishes the study")
     func workerStop() throws {
-        let dir = try temporaryRunDirectory("stop")
+        let dir = try runtimeTemporaryDirectory("stop")
         let trials = runtimeTrials(widths: [6], perWidth: 120)
         var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0", storePath: dir + "/study.sqlite",
                                          study: runtimeStudy, trials: trials)
-        options.settings = fastCoordinatorSettings()
+        options.settings = runtimeFastCoordinatorSettings()
         options.farewellSeconds = 0.5
         options.settings.maxTrialsPerTask = 5
-        let logs = LogSink()
+        let logs = RuntimeLogSink()
         options.log = { logs.append($0) }
         let (coordinator, endpoint) = startCoordinator(options)
         let address = try #require(endpoint)
         let stop = StopFlag()
-        var leaving = fastWorkerOptions(endpoint: address, slots: 2, executor: fakeExecutor(secondsPerTrial: 0.01))
+        var leaving = runtimeFastWorkerOptions(endpoint: address, slots: 2, executor: runtimeFakeExecutor(secondsPerTrial: 0.01))
         leaving.stop = stop
         leaving.identity = "leaving"
         let fixedLeaving = leaving
-        let leaver = BackgroundRun("leaver") { try WorkerRuntime.run(fixedLeaving) }
+        let leaver = RuntimeBackgroundRun("leaver") { try WorkerRuntime.run(fixedLeaving) }
         Thread.sleep(forTimeInterval: 0.3)
         stop.request("SIGTERM (test)")
         let leaverSummary = try #require(leaver.wait(seconds: 20)).get()
         #expect(leaverSummary.ending == .stopped)
 
-        let stayerLogs = LogSink()
-        var staying = fastWorkerOptions(endpoint: address, slots: 1, executor: fakeExecutor())
+        let stayerLogs = RuntimeLogSink()
+        var staying = runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor())
         staying.log = { stayerLogs.append($0) }
         let fixedStaying = staying
-        let stayer = BackgroundRun("stayer") { try WorkerRuntime.run(fixedStaying) }
+        let stayer = RuntimeBackgroundRun("stayer") { try WorkerRuntime.run(fixedStaying) }
         let summary = try #require(coordinator.wait(seconds: 60)).get()
         #expect(summary.ending == .complete)
         #expect(try #require(stayer.wait(seconds: 10), "\(stayerLogs.all) \(logs.all)").get().ending == .shutdown)
@@ -221,19 +221,19 @@ struct RuntimeLoopbackTests {
 
     @Test("workers that take tasks and vanish (crash) lose no trial: their tasks are requeued and finished")
     func crashingWorkers() throws {
-        let dir = try temporaryRunDirectory("crash")
+        let dir = try runtimeTemporaryDirectory("crash")
         let trials = runtimeTrials(widths: [2, 8], perWidth: 150)
         var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0", storePath: dir + "/study.sqlite",
                                          study: runtimeStudy, trials: trials)
-        options.settings = fastCoordinatorSettings()
+        options.settings = runtimeFastCoordinatorSettings()
         options.settings.maxTrialsPerTask = 10
         options.farewellSeconds = 0.5
-        let logs = LogSink()
+        let logs = RuntimeLogSink()
         options.log = { logs.append($0) }
         let (coordinator, endpoint) = startCoordinator(options)
         let address = try #require(endpoint)
-        let honest = BackgroundRun("honest") {
-            try WorkerRuntime.run(fastWorkerOptions(endpoint: address, slots: 1, executor: fakeExecutor(secondsPerTrial: 0.001)))
+        let honest = RuntimeBackgroundRun("honest") {
+            try WorkerRuntime.run(runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor(secondsPerTrial: 0.001)))
         }
         // Three "workers" that announce themselves, take their tasks and die without a word.
         let codec = WireCodec()
@@ -263,19 +263,44 @@ struct RuntimeLoopbackTests {
         try checkStore(options.storePath, trials: trials)
     }
 
+    @Test("a worker that cannot prepare the study leaves instead of failing trials")
+    func unpreparableStudy() throws {
+        let dir = try runtimeTemporaryDirectory("unpreparable")
+        let trials = runtimeTrials(widths: [3], perWidth: 20)
+        var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0", storePath: dir + "/study.sqlite",
+                                         study: runtimeStudy, trials: trials)
+        options.settings = runtimeFastCoordinatorSettings()
+        options.farewellSeconds = 0.5
+        let logs = RuntimeLogSink()
+        options.log = { logs.append($0) }
+        let (coordinator, endpoint) = startCoordinator(options)
+        let address = try #require(endpoint)
+        let broken = runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor(expectedHash: "some other study"))
+        let result = try #require(RuntimeBackgroundRun("broken") { try WorkerRuntime.run(broken) }.wait(seconds: 10))
+        #expect(throws: WorkerStudyError.self) { try result.get() }
+        let good = RuntimeBackgroundRun("good") {
+            try WorkerRuntime.run(runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor()))
+        }
+        let summary = try #require(coordinator.wait(seconds: 60)).get()
+        #expect(summary.ending == .complete && summary.quarantined.isEmpty)
+        #expect(!logs.all.contains { $0.contains("failed attempt") }, "\(logs.all)")
+        #expect(try #require(good.wait(seconds: 10)).get().ending == .shutdown)
+        try checkStore(options.storePath, trials: trials)
+    }
+
     @Test("a worker with no coordinator gives up after its limit")
     func workerGivesUp() throws {
-        var options = WorkerOptions(endpoint: "tcp://127.0.0.1:1", slots: 1, executor: fakeExecutor())
+        var options = WorkerOptions(endpoint: "tcp://127.0.0.1:1", slots: 1, executor: runtimeFakeExecutor())
         options.giveUpAfterSeconds = 0.3
         let fixed = options
-        let summary = try #require(BackgroundRun("lonely") { try WorkerRuntime.run(fixed) }.wait(seconds: 10)).get()
+        let summary = try #require(RuntimeBackgroundRun("lonely") { try WorkerRuntime.run(fixed) }.wait(seconds: 10)).get()
         #expect(summary.ending == .gaveUp)
         #expect(summary.tasksCompleted == 0)
     }
 
     @Test("resuming a store with another study is refused")
     func studyMismatch() throws {
-        let dir = try temporaryRunDirectory("mismatch")
+        let dir = try runtimeTemporaryDirectory("mismatch")
         let store = try StudyStore(path: dir + "/study.sqlite")
         try store.initialize(studyHash: "another-study", resolvedStudyJSON: "{}", version: "test")
         store.close()

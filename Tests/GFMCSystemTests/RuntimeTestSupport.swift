@@ -4,7 +4,7 @@ import GFMCEngine
 import GFMCRuntime
 
 /// Runs a throwing body on its own thread; `wait` collects the result with a deadline.
-final class BackgroundRun<T: Sendable>: @unchecked Sendable {
+final class RuntimeBackgroundRun<T: Sendable>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     private var outcome: Result<T, Error>?
@@ -28,7 +28,7 @@ final class BackgroundRun<T: Sendable>: @unchecked Sendable {
 }
 
 /// A value set from another thread.
-final class Box<T: Sendable>: @unchecked Sendable {
+final class RuntimeBox<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var stored: T?
     func set(_ value: T) { lock.withLock { stored = value } }
@@ -46,7 +46,7 @@ final class Box<T: Sendable>: @unchecked Sendable {
 }
 
 /// Collects log lines from any thread.
-final class LogSink: @unchecked Sendable {
+final class RuntimeLogSink: @unchecked Sendable {
     private let lock = NSLock()
     private var lines: [String] = []
     func append(_ line: String) { lock.withLock { lines.append(line) } }
@@ -65,10 +65,10 @@ func runtimeFakeResult(_ id: TrialID) -> TrialResult {
     return r
 }
 
-func fakeExecutor(secondsPerTrial: Double = 0, expectedHash: String? = nil) -> ClosureTrialExecutor {
+func runtimeFakeExecutor(secondsPerTrial: Double = 0, expectedHash: String? = nil) -> ClosureTrialExecutor {
     ClosureTrialExecutor { welcome in
         if let expectedHash, welcome.studyHash != expectedHash {
-            throw FakeExecutorError(message: "unexpected study \(welcome.studyHash)")
+            throw RuntimeFakeExecutorError(message: "unexpected study \(welcome.studyHash)")
         }
         return { trial in
             if secondsPerTrial > 0 { Thread.sleep(forTimeInterval: secondsPerTrial) }
@@ -77,7 +77,7 @@ func fakeExecutor(secondsPerTrial: Double = 0, expectedHash: String? = nil) -> C
     }
 }
 
-struct FakeExecutorError: Error, CustomStringConvertible {
+struct RuntimeFakeExecutorError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
 }
@@ -89,14 +89,14 @@ func runtimeTrials(widths: [Int], perWidth: Int) -> [TrialID] {
 }
 
 /// A fresh temporary directory for one test's store and status file.
-func temporaryRunDirectory(_ name: String) throws -> String {
+func runtimeTemporaryDirectory(_ name: String) throws -> String {
     let path = NSTemporaryDirectory() + "gfmc-runtime-\(name)-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
 
 /// Fast timeouts so failure scenarios play out in well under a second each.
-func fastCoordinatorSettings() -> CoordinatorSettings {
+func runtimeFastCoordinatorSettings() -> CoordinatorSettings {
     var settings = CoordinatorSettings()
     settings.heartbeatInterval = 0.2
     settings.workerSilenceTimeout = 3
@@ -104,7 +104,7 @@ func fastCoordinatorSettings() -> CoordinatorSettings {
     return settings
 }
 
-func fastWorkerOptions(endpoint: String, slots: Int, executor: any TrialExecutor) -> WorkerOptions {
+func runtimeFastWorkerOptions(endpoint: String, slots: Int, executor: any TrialExecutor) -> WorkerOptions {
     var options = WorkerOptions(endpoint: endpoint, slots: slots, executor: executor)
     options.heartbeatInterval = 0.2
     options.coordinatorSilenceTimeout = 3
