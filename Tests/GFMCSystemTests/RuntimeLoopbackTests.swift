@@ -309,3 +309,19 @@ struct RuntimeLoopbackTests {
         #expect(throws: StoreError.self) { _ = try CoordinatorRuntime.run(options) }
     }
 }
+
+@Suite("Dispatch benchmark")
+struct RuntimeDispatchBenchmarkTests {
+    @Test("the dispatch benchmark completes every task and reports consistent numbers")
+    func smallRun() throws {
+        let dir = try runtimeTemporaryDirectory("bench")
+        let result = try DispatchBenchmark.run(tasks: 50, workers: 2, slotsPerWorker: 1, directory: dir)
+        #expect(result.tasks == 50 && result.workers == 2)
+        #expect(result.seconds > 0)
+        #expect(abs(result.tasksPerSecond * result.seconds - 50) < 1e-6)
+        let stores = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".sqlite") }
+        let store = try StudyStore(path: dir + "/" + stores[0], readOnly: true)
+        defer { store.close() }
+        #expect(try store.count() == 50)
+    }
+}
