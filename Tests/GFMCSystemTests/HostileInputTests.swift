@@ -40,6 +40,13 @@ extension SystemTests {
             let csv = try TrialsCSV(runDirectory: out)
             #expect(try csv.duplicateKeys().isEmpty)
             #expect(try StoreProbe.recordedKeys(in: out) == study.expectedKeys)
+            // The junk reached the coordinator and was rejected, not silently lost (where the status carries the
+            // coordinator's counters): at least the DEALER's well-framed junk messages.
+            let status = try await harness.gfmc.status(runDirectory: out)
+            #expect(try status.int("done") == study.totalTrials, "\(status)")
+            if let rejected = try? status.int("rejectedMessages") {
+                #expect(rejected >= report.junkMessagesSent / 2, "\(status)")
+            }
             let difference = csv.firstDifference(from: reference)
             #expect(difference == nil, "\(difference ?? "")")
         }

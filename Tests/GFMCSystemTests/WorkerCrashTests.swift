@@ -56,6 +56,10 @@ extension SystemTests {
             let status = try await harness.gfmc.status(runDirectory: out)
             #expect(try status.int("done") == study.totalTrials, "\(status)")
             #expect(try status.int("total") == study.totalTrials, "\(status)")
+            // The kills took leases down with them: the coordinator requeued work (reported where the status
+            // carries the coordinator's counters).
+            if let requeues = try? status.int("requeues") { #expect(requeues >= 1, "\(status)") }
+            if let quarantined = try? status.int("quarantined") { #expect(quarantined == 0, "\(status)") }
 
             // The workers alive at the end leave on the coordinator's shutdown, or at the latest on SIGTERM
             // (a replacement started a moment before the end may never have met the coordinator).
