@@ -75,9 +75,13 @@ final class ChildProcess: @unchecked Sendable {
         return exitStatus
     }
 
-    /// SIGKILLs the child if it still runs and reaps it (bounded), then closes the log.
+    /// If the child still runs: SIGKILLs its process group (Foundation starts every child as the leader of its
+    /// own group, so the group is this child and the processes it started, e.g. the workers of `gfmc run`) and
+    /// reaps it (bounded). Then flushes the log. Safe to call more than once. Only while the child runs is its
+    /// PID certainly still ours, so an exited child's group is left alone.
     func forceStop() {
         if process.isRunning {
+            if getpgid(pid) == pid { _ = Glibc.kill(-pid, SIGKILL) }
             kill(SIGKILL)
             waitForExitBlocking(timeout: 5)
         }
