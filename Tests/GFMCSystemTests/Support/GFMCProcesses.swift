@@ -21,9 +21,13 @@ struct GFMCProcesses {
 
     static let childEnvironment = ["OPENBLAS_NUM_THREADS": "1"]
 
+    /// iproute2's `ip` (for `ip netns exec`).
+    static let ipCommand = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
+        .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/sbin/ip"
+
     private func start(_ name: String, _ arguments: [String], namespace: String?) throws -> ChildProcess {
         if let namespace {
-            return try group.start(name: name, executable: "/usr/sbin/ip" ,
+            return try group.start(name: name, executable: Self.ipCommand,
                                    arguments: ["netns", "exec", namespace, binary] + arguments,
                                    environment: Self.childEnvironment)
         }
