@@ -49,6 +49,11 @@ extension SystemTests {
             #expect(try final.int("done") == csv.rows.count)
             #expect(try final.bool("complete"), "\(final)")
             if let quarantined = try? final.int("quarantined") { #expect(quarantined == 0, "\(final)") }
+
+            // The text form answers too, and names the total.
+            let (textCode, text) = try await harness.gfmc.statusText(runDirectory: out)
+            #expect(textCode == 0, "\(text)")
+            #expect(text.contains(String(study.totalTrials)), "gfmc status text does not mention \(study.totalTrials): \(text)")
         }
     }
 }

@@ -62,6 +62,16 @@ struct GFMCProcesses {
         return try StatusSnapshot(jsonText: output)
     }
 
+    /// Runs `gfmc status DIR` (text) to completion, bounded; (exit status, output).
+    func statusText(runDirectory: String, timeout: Double = 20) async throws -> (Int32, String) {
+        let child = try start("status-text", ["status", runDirectory], namespace: nil)
+        guard let code = await child.waitForExit(timeout: timeout) else {
+            child.forceStop()
+            throw SystemTestError("gfmc status did not exit within \(timeout) s\n\(child.describe())")
+        }
+        return (code, child.logTail(maxBytes: 1 << 16))
+    }
+
     /// Runs a whole study with `gfmc run` and waits (bounded) for exit 0; returns the run directory's trials.csv.
     func runToCompletion(study: String, workers: Int, out: String, timeout: Double,
                          extra: [String] = []) async throws -> TrialsCSV {
