@@ -68,4 +68,24 @@ import Testing
         let (thetaG, _) = gramTheta(problem, u0: u0, v0: v0, gram: g.gram, transition: g.transition)
         #expect(relativeDifference(thetaG, thetaRef) <= 1e-7)
     }
+
+    /// The Gram engine over the range of start scales the sampled engine produces (K_r(0) ≈ c·I with
+    /// c = h^{1−2α} from tiny to thousands): default settings converge and meet the contract in K₁₂ and in
+    /// the transition rows that give V(∞).
+    @Test(arguments: [1e-4, 1.0, 4000.0])
+    func gramEngineAcrossStartScales(_ c: Double) throws {
+        var rng = IntegratorTestRNG(seed: 53)
+        let problem = try randomProblem(samples: 10, inputs: 30, outputs: 2, rng: &rng)
+        let dim = problem.rank + 2
+        let z = rng.matrix(dim, 60, scale: (c / 60).squareRoot())
+        let k0 = z.times(z, transposeOther: true).symmetrized
+        let run = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: IntegrationSettings())
+        let reference = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: tightSettings())
+        #expect(run.outcome.converged && reference.outcome.converged)
+        let r = problem.rank
+        #expect(relativeDifference(run.gram.block(rows: 0..<r, cols: r..<dim),
+                                   reference.gram.block(rows: 0..<r, cols: r..<dim)) <= 1e-7)
+        #expect(relativeDifference(run.transition.block(rows: r..<dim, cols: 0..<dim),
+                                   reference.transition.block(rows: r..<dim, cols: 0..<dim)) <= 1e-7)
+    }
 }

@@ -20,7 +20,8 @@ enum DormandPrince {
     static let maxConsecutiveNonFinite = 20
 
     static func integrate(_ system: some FlowSystem, state y0: UnsafeMutablePointer<Double>,
-                          settings: IntegrationSettings) -> IntegrationOutcome {
+                          settings: IntegrationSettings,
+                          problem: Problem) -> IntegrationOutcome {
         let dim = system.dimension
         let parts = system.parts
         let rtol = settings.relativeTolerance, atol = settings.absoluteTolerance
@@ -36,7 +37,7 @@ enum DormandPrince {
         y.update(from: y0, count: dim)
         defer { y0.update(from: y, count: dim) }
 
-        var rule = StoppingRule(settings: settings)
+        var rule = StoppingRule(settings: settings, problem: problem)
         var rhs = 0
         system.derivative(y, into: k1); rhs += 1
         let d0 = system.diagnostics(y, derivative: k1)

@@ -33,8 +33,8 @@ public enum GramEngine {
         system.load(gram: k0.symmetrized, into: state.pointer)
         let outcome: IntegrationOutcome
         switch settings.method {
-        case .flow: outcome = DormandPrince.integrate(system, state: state.pointer, settings: settings)
-        case .gd: outcome = GradientDescent.run(system, state: state.pointer, settings: settings)
+        case .flow: outcome = DormandPrince.integrate(system, state: state.pointer, settings: settings, problem: problem)
+        case .gd: outcome = GradientDescent.run(system, state: state.pointer, settings: settings, problem: problem)
         }
         let (gram, transition) = system.unload(state.pointer)
         return (gram, transition, outcome)
@@ -107,18 +107,20 @@ final class GramSystem: FlowSystem {
 
     /// B = Σx^{1/2}(Ỹ − Σx^{1/2} K₁₂); returns (½‖E‖², ‖B‖²).
     @discardableResult
-    private func formB(_ y: UnsafePointer<Double>) -> (loss: Double, motionSquared: Double) {
-        var lossSum = 0.0, motionSum = 0.0
+    private func formB(_ y: UnsafePointer<Double>) -> (loss: Double, motionSquared: Double, rowSpaceSquared: Double) {
+        var lossSum = 0.0, motionSum = 0.0, rowSum = 0.0
         for j in 0..<m {
             for i in 0..<r {
                 let e = yTilde.pointer[i + j * r] - sqrtSigma[i] * y[o12 + i + j * r]
                 let be = sqrtSigma[i] * e
+                let re = e / sqrtSigma[i]
                 b.pointer[i + j * r] = be
                 lossSum += e * e
                 motionSum += be * be
+                rowSum += re * re
             }
         }
-        return (0.5 * lossSum, motionSum)
+        return (0.5 * lossSum, motionSum, rowSum)
     }
 
     func derivative(_ y: UnsafePointer<Double>, into dy: UnsafeMutablePointer<Double>) {
@@ -147,7 +149,7 @@ final class GramSystem: FlowSystem {
     }
 
     func diagnostics(_ y: UnsafePointer<Double>, derivative dy: UnsafePointer<Double>) -> FlowDiagnostics {
-        let (loss, motionSquared) = formB(y)
+        let (loss, motionSquared, rowSpaceSquared) = formB(y)
         // tr(S K S) = ⟨B, B K₂₂⟩ + ⟨B, K₁₁ B⟩ = ‖B V‖² + ‖Bᵀ U1‖².
         rawGemm(transposeA: false, transposeB: false, m: r, n: m, k: m, alpha: 1, b.pointer, lda: r,
                 y + o22, ldb: m, beta: 0, w1.pointer, ldc: r)
@@ -155,7 +157,9 @@ final class GramSystem: FlowSystem {
                 b.pointer, ldb: r, beta: 0, w2.pointer, ldc: r)
         var dissipation = 0.0
         for i in 0..<(r * m) { dissipation += b.pointer[i] * (w1.pointer[i] + w2.pointer[i]) }
-        return FlowDiagnostics(excessLoss: loss, motion: motionSquared.squareRoot(), dissipation: dissipation)
+        return FlowDiagnostics(excessLoss: loss, motion: motionSquared.squareRoot(), dissipation: dissipation,
+                               rowSpaceResidual: rowSpaceSquared.squareRoot(),
+                               representationScale: rawSumOfSquares(y + o12, count: r * m).squareRoot())
     }
 
     func gradientDescentStep(_ y: UnsafeMutablePointer<Double>, derivative dy: UnsafePointer<Double>,

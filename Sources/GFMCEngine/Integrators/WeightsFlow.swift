@@ -26,9 +26,11 @@ final class WeightsFlowIntegrator {
     /// Coefficient stack C (7m×h), the n×h error increment, residual (N×m), small scratch.
     private let cStack: RawBuffer, increment: RawBuffer, residual: RawBuffer, small: RawBuffer, small2: RawBuffer
     private let f: RawBuffer
+    private let problem: Problem
 
     init(problem: Problem, u0: Matrix, v0: Matrix) {
         let n = problem.inputDimension, m = problem.outputDimension, h = u0.cols
+        self.problem = problem
         samples = problem.samples
         self.n = n
         self.m = m
@@ -120,16 +122,17 @@ final class WeightsFlowIntegrator {
         return rawSumOfSquares(increment.pointer, count: n * h).squareRoot()
     }
 
-    /// Diagnostics at stage s (its P, G, V, Q describe that state).
-    private func diagnostics(stage s: Int) -> FlowDiagnostics {
+    /// Diagnostics at stage s (its P, G, V, Q describe that state); `scale` = ‖U‖_F‖V‖_F (or 0).
+    private func diagnostics(stage s: Int, scale: Double) -> FlowDiagnostics {
         rawGemm(transposeA: true, transposeB: false, m: r, n: m, k: n, alpha: 1, phi1.pointer, lda: n,
                 pStage[s].pointer, ldb: n, beta: 0, f.pointer, ldc: r)
-        var lossSum = 0.0, motionSum = 0.0
+        var lossSum = 0.0, motionSum = 0.0, rowSum = 0.0
         for j in 0..<m {
             for i in 0..<r {
                 let e = yTilde.pointer[i + j * r] - sqrtSigma[i] * f.pointer[i + j * r]
                 lossSum += e * e
                 motionSum += sqrtSigma[i] * sqrtSigma[i] * e * e
+                rowSum += e * e / (sqrtSigma[i] * sqrtSigma[i])
             }
         }
         // ‖dU‖² = ‖G V‖² = ⟨GᵀG, V Vᵀ⟩ (both PSD m×m), ‖dV‖² = ‖Q‖².
@@ -139,7 +142,8 @@ final class WeightsFlowIntegrator {
                 vStage[s].pointer, ldb: m, beta: 0, small2.pointer, ldc: m)
         var dissipation = rawSumOfSquares(qStage[s].pointer, count: m * h)
         for i in 0..<(m * m) { dissipation += small.pointer[i] * small2.pointer[i] }
-        return FlowDiagnostics(excessLoss: 0.5 * lossSum, motion: motionSum.squareRoot(), dissipation: dissipation)
+        return FlowDiagnostics(excessLoss: 0.5 * lossSum, motion: motionSum.squareRoot(), dissipation: dissipation,
+                               rowSpaceResidual: rowSum.squareRoot(), representationScale: scale)
     }
 
     /// Moves stage 6's quantities (the new point, FSAL) into slot 0.
@@ -155,11 +159,13 @@ final class WeightsFlowIntegrator {
     func integrateFlow(settings: IntegrationSettings) -> IntegrationOutcome {
         let rtol = settings.relativeTolerance, atol = settings.absoluteTolerance
         let lenU = Double(n * h).squareRoot(), lenV = Double(m * h).squareRoot()
-        var rule = StoppingRule(settings: settings)
+        var rule = StoppingRule(settings: settings, problem: problem)
         var rhs = 0, accepted = 0, rejected = 0
         var t = 0.0
         evaluateStage(0, []); rhs += 1
-        let d0 = diagnostics(stage: 0)
+        var normU = rawSumOfSquares(u.pointer, count: n * h).squareRoot()
+        var normV = rawSumOfSquares(v.pointer, count: m * h).squareRoot()
+        let d0 = diagnostics(stage: 0, scale: normU * normV)
         var last = d0
         var trace = [TracePoint(time: 0, excessLoss: d0.excessLoss)]
         func outcome(_ reason: String) -> IntegrationOutcome {
@@ -169,8 +175,6 @@ final class WeightsFlowIntegrator {
                                finalMotion: last.motion, finalRateEstimate: rule.rateEstimate,
                                finalRemainingMotion: rule.remainingMotion, trace: trace)
         }
-        var normU = rawSumOfSquares(u.pointer, count: n * h).squareRoot()
-        var normV = rawSumOfSquares(v.pointer, count: m * h).squareRoot()
         guard d0.isFinite, normU.isFinite, normV.isFinite else { return outcome("non_finite") }
         if rule.isConverged(time: 0, d0) { return outcome("converged") }
 
@@ -225,7 +229,7 @@ final class WeightsFlowIntegrator {
             }
             nonFiniteInARow = 0
             if err <= 1 {
-                let d = diagnostics(stage: 6)
+                var d = diagnostics(stage: 6, scale: 0)
                 if !d.isFinite {
                     rejected += 1
                     nonFiniteInARow += 1
@@ -237,6 +241,7 @@ final class WeightsFlowIntegrator {
                 normU = combineU(a[6], stepSize: hs, addToU: true)
                 v.pointer.update(from: vStage[6].pointer, count: m * h)
                 normV = newNormV
+                d.representationScale = normU * normV
                 promoteLastStage()
                 t = hitsEnd ? settings.maxTime : t + hs
                 accepted += 1
@@ -262,7 +267,7 @@ final class WeightsFlowIntegrator {
 
     func runGradientDescent(settings: IntegrationSettings) -> IntegrationOutcome {
         let eta = settings.gdStepSize
-        var rule = StoppingRule(settings: settings)
+        var rule = StoppingRule(settings: settings, problem: problem)
         var trace: [TracePoint] = []
         var k = 0, rhs = 0
         var first: FlowDiagnostics?
@@ -276,7 +281,7 @@ final class WeightsFlowIntegrator {
         }
         while true {
             evaluateStage(0, []); rhs += 1
-            let d = diagnostics(stage: 0)
+            let d = diagnostics(stage: 0, scale: 0)
             // Non-finite: the state returned is this first non-finite iterate; the losses are the last finite ones.
             if !d.isFinite { return outcome("non_finite") }
             if first == nil { first = d }
