@@ -162,6 +162,23 @@ struct TrialRunnerTests {
         #expect(c.result.distanceFrobenius.isFinite)
     }
 
+    /// Overflowing starts end in a reported failure, never a crash; overflowing scales for `sampled` are
+    /// rejected as input.
+    @Test(arguments: [EngineKind.weights, .gram])
+    func numericalFailureIsReportedNotThrown(engine: EngineKind) throws {
+        let problem = try DataRecipe.gaussian(samples: 3, inputDimension: 6, outputDimension: 1, noise: 0.01).problem(seed: 1)
+        for scale in [1e200, 1e150] {
+            let out = try TrialRunner.runExplicit(problem: problem, u0: Matrix(rows: 6, cols: 3, repeating: scale),
+                                                  v0: Matrix(rows: 1, cols: 3, repeating: scale), engine: engine,
+                                                  settings: IntegrationSettings())
+            #expect(!out.result.converged)
+            #expect(["numerical_error", "non_finite"].contains(out.result.stopReason))
+        }
+        let runner = try TrialRunner(problem: problem, initialization: .gaussian(sigmaU: 1e200, sigmaV: 1),
+                                     engine: .sampled, settings: IntegrationSettings(), studySeed: 1)
+        #expect(throws: TrialError.self) { try runner.run(TrialID(width: 5, index: 0)) }
+    }
+
     /// Distances by `sampled` and by `weights` have the same distribution (two-sample KS at a fixed seed),
     /// and the same test rejects a sampler with σ_U doubled.
     @Test func sampledMatchesWeightsInDistribution() throws {
