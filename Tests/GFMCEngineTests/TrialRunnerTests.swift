@@ -229,6 +229,38 @@ struct TrialRunnerTests {
         #expect(abs(mean - predicted) < 0.1 * predicted, "mean \(mean), predicted \(predicted)")
     }
 
+    /// Paper §5.2 (theory.md §7.2): the three imbalance cases with the same σ_U·σ_V. The figure legends'
+    /// constants (6.02, 39.6, 20.1 in one version of the paper) are Δ̲(0); with a zero initial margin the
+    /// theory's c(0) is 2Δ̲(0). Case 2 converges fastest, then case 3, then case 1, and the balanced start
+    /// with the same end-to-end matrix is slowest.
+    @Test func paperImbalanceRegimes() throws {
+        let problem = try DataRecipe.whitened(samples: 100, inputDimension: 400, outputDimension: 1, noise: 0.01)
+            .problem(seed: 1)
+        let cases: [(Double, Double, Double)] = [(0.1, 0.1, 6.02), (0.5, 0.02, 39.6), (0.05, 0.2, 20.1)]
+        var times: [Double] = []
+        for (su, sv, legend) in cases {
+            let runner = try TrialRunner(problem: problem, initialization: .gaussian(sigmaU: su, sigmaV: sv),
+                                         engine: .sampled, settings: IntegrationSettings(), studySeed: 1)
+            let r = try runner.run(TrialID(width: 500, index: 0))
+            #expect(r.converged)
+            #expect(abs(r.effectiveImbalance - legend) < 0.1 * legend, "σ = (\(su), \(sv)): Δ̲ = \(r.effectiveImbalance)")
+            #expect(r.margin == 0 && abs(r.rateConstant - 2 * r.effectiveImbalance) < 1e-9 * r.rateConstant)
+            #expect(r.theorem3Holds && r.measuredRate >= r.theorem3Rate)
+            times.append(r.finalTime)
+        }
+        #expect(times[1] < times[2] && times[2] < times[0], "convergence times \(times)")
+        var capped = IntegrationSettings()
+        capped.maxTime = 3 * times[0]
+        let balanced = try TrialRunner(problem: problem, initialization: .balanced(.fixed(sigmaU: 0.1, sigmaV: 0.1)),
+                                       engine: .gram, settings: capped, studySeed: 1)
+        let b = try balanced.run(TrialID(width: 500, index: 0))
+        // Balanced in the full-U sense (UᵀU = VᵀV), so D = U1ᵀU1 − VᵀV = −U2ᵀU2: Δ̲ comes from the null-space part
+        // alone and stays below case 1's.
+        #expect(b.effectiveImbalance < 0.8 * 6.02)
+        #expect(b.finalTime > times[0], "balanced start: \(b.stopReason) at t = \(b.finalTime), case 1 at \(times[0])")
+        #expect(b.finalTime > 1.2 * times[0], "balanced start: \(b.stopReason) at t = \(b.finalTime), case 1 at \(times[0])")
+    }
+
     /// Identical results on rerun and in any order (wall time excluded).
     @Test(arguments: [EngineKind.weights, .sampled])
     func deterministicAndOrderIndependent(engine: EngineKind) throws {
