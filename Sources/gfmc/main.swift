@@ -1,2 +1,4 @@
 import Foundation
-print("gfmc")
+import GFMCCommandLine
+
+exit(GFMCMain.run(arguments: Array(CommandLine.arguments.dropFirst())))
