@@ -79,6 +79,8 @@ public struct CoordinatorRunSummary: Sendable {
     public var stopReason: String?
     public var endpoint: String
     public var status: CoordinatorStatus
+    /// Seconds from the coordinator's start until the study was complete (nil if it was not).
+    public var completionSeconds: Double?
     /// Trials quarantined during this run, with every failed attempt.
     public var quarantined: [QuarantineReport]
 }
@@ -109,6 +111,7 @@ private struct CoordinatorLoop {
     let endpoint: String
     var core: CoordinatorCore
     var quarantined: [QuarantineReport] = []
+    var completionSeconds: Double?
     var complete = false
     var rejectionsLogged = 0
     var lastTick = 0.0
@@ -282,7 +285,8 @@ private struct CoordinatorLoop {
         // Give the shutdown messages a moment to leave before the socket closes.
         try? socket.set(.linger(500))
         return CoordinatorRunSummary(ending: ending, stopReason: reason, endpoint: endpoint,
-                                     status: core.status(now: now), quarantined: quarantined)
+                                     status: core.status(now: now), completionSeconds: completionSeconds,
+                                     quarantined: quarantined)
     }
 
     /// Executes directives in order; a failed commit throws before any later directive runs.
@@ -307,6 +311,7 @@ private struct CoordinatorLoop {
                     attempts: report.failures.count))
             case .studyComplete(let status):
                 complete = true
+                completionSeconds = status.elapsedSeconds
                 options.log?("study complete: \(status.progressLine)")
                 try? store.logEvent(kind: "complete", detail: status.progressLine)
             }

@@ -309,3 +309,61 @@ struct RuntimeLoopbackTests {
         #expect(throws: StoreError.self) { _ = try CoordinatorRuntime.run(options) }
     }
 }
+
+@Suite("Dispatch benchmark")
+struct RuntimeDispatchBenchmarkTests {
+    @Test("the dispatch benchmark completes every task and reports consistent numbers")
+    func smallRun() throws {
+        let dir = try runtimeTemporaryDirectory("bench")
+        let result = try DispatchBenchmark.run(tasks: 50, workers: 2, slotsPerWorker: 1, directory: dir)
+        #expect(result.tasks == 50 && result.workers == 2)
+        #expect(result.seconds > 0)
+        #expect(abs(result.tasksPerSecond * result.seconds - 50) < 1e-6)
+        let stores = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".sqlite") }
+        let store = try StudyStore(path: dir + "/" + stores[0], readOnly: true)
+        defer { store.close() }
+        #expect(try store.count() == 50)
+    }
+}
+
+@Suite("Runtime with CURVE")
+struct RuntimeCurveTests {
+    @Test("with CURVE and an allowlist, an allowed worker completes the study and a stranger is never welcomed")
+    func curveAllowlist() throws {
+        let server = try CurveKeyPair.generate()
+        let allowed = try CurveKeyPair.generate()
+        let stranger = try CurveKeyPair.generate()
+        let dir = try runtimeTemporaryDirectory("curve")
+        let trials = runtimeTrials(widths: [3], perWidth: 40)
+        var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0", storePath: dir + "/study.sqlite",
+                                         study: runtimeStudy, trials: trials)
+        options.settings = runtimeFastCoordinatorSettings()
+        options.farewellSeconds = 0.5
+        options.curve = CoordinatorCurveKeys(publicKey: server.publicKey, secretKey: server.secretKey,
+                                             allowedWorkerKeys: [allowed.publicKey])
+        let endpoint = RuntimeBox<String>()
+        options.onListening = { endpoint.set($0) }
+        let fixed = options
+        let coordinator = RuntimeBackgroundRun("coordinator") { try CoordinatorRuntime.run(fixed) }
+        let address = try #require(endpoint.await(seconds: 10))
+
+        // The stranger knows the server key but is not on the allowlist: it never hears back.
+        var strangerOptions = runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor())
+        strangerOptions.curve = WorkerCurveKeys(serverPublicKey: server.publicKey, publicKey: stranger.publicKey,
+                                                secretKey: stranger.secretKey)
+        strangerOptions.giveUpAfterSeconds = 1
+        let fixedStranger = strangerOptions
+        let strangerRun = RuntimeBackgroundRun("stranger") { try WorkerRuntime.run(fixedStranger) }
+        let strangerSummary = try #require(strangerRun.wait(seconds: 10)).get()
+        #expect(strangerSummary.ending == .gaveUp && strangerSummary.tasksCompleted == 0)
+
+        var workerOptions = runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor())
+        workerOptions.curve = WorkerCurveKeys(serverPublicKey: server.publicKey, publicKey: allowed.publicKey,
+                                              secretKey: allowed.secretKey)
+        let fixedWorker = workerOptions
+        let worker = RuntimeBackgroundRun("allowed") { try WorkerRuntime.run(fixedWorker) }
+        let summary = try #require(coordinator.wait(seconds: 60)).get()
+        #expect(summary.ending == .complete && summary.status.done == trials.count)
+        #expect(try #require(worker.wait(seconds: 10)).get().ending == .shutdown)
+    }
+}
