@@ -47,6 +47,7 @@ public struct StudyDescription: Codable, Equatable, Sendable {
         case gdStep = "gd_step", gdLoss = "gd_loss", tolerances, deltas, rankTolerance = "rank_tolerance"
     }
 
+    /// Builds a description in code. Nothing is checked here: call `validated()` before using it.
     public init(name: String, seed: UInt64 = 1, data: StudyData,
                 initialization: StudyInitialization = .init(kind: .widthScaled, alpha: 0.5),
                 widths: [Int], trials: Int? = nil, precision: PrecisionTargets? = nil,

@@ -54,6 +54,19 @@ public final class StudyExecutor: Sendable {
                                  alpha: nil, deltas: study.deltas)
     }
 
+    /// An executor for a study received as text (a worker gets the coordinator's canonical JSON), checking
+    /// that the text resolves to the expected identity hash.
+    /// - Throws: `StudyError.invalidValue(path: "study_hash", …)` when the hashes differ; the errors of
+    ///   `StudyDescription.parse` and `init(study:)`.
+    public convenience init(studyJSON: String, expectedHash: String? = nil) throws {
+        let study = try StudyDescription.parse(studyJSON)
+        if let expectedHash, study.identityHash != expectedHash {
+            throw StudyError.invalidValue(path: "study_hash", value: expectedHash,
+                                          allowed: "the hash of the study text received, \(study.identityHash)")
+        }
+        try self.init(study: study)
+    }
+
     /// Runs one trial of the study.
     /// - Throws: `StudyError.invalidValue` naming `width` when the width is not one of the study's, or `index`
     ///   when it is negative or beyond the study's trials per width (or the precision cap); engine errors for

@@ -42,6 +42,17 @@ import Testing
         #expect(forward[0].distanceFrobenius != forward[1].distanceFrobenius)
     }
 
+    @Test func executorFromCanonicalTextChecksTheHash() throws {
+        let s = try Self.study(Self.small)
+        let executor = try StudyExecutor(studyJSON: s.canonicalJSON, expectedHash: s.identityHash)
+        #expect(executor.study == s)
+        let id = TrialID(width: 1000, index: 2)
+        #expect(Self.sameResult(try executor.run(id), try StudyExecutor(study: s).run(id)))
+        #expect(throws: StudyError.self) {
+            try StudyExecutor(studyJSON: s.canonicalJSON, expectedHash: String(repeating: "0", count: 64))
+        }
+    }
+
     @Test func concurrentCallsGiveTheSameResults() async throws {
         let s = try Self.study(Self.small)
         let executor = try StudyExecutor(study: s)

@@ -161,3 +161,22 @@ import Testing
         #expect(text.contains("\"input_dim\"") && text.contains("\"init\""))
     }
 }
+
+@Suite struct StudyInCodeTests {
+    @Test func validatedChecksADescriptionBuiltInCode() throws {
+        let good = StudyDescription(name: "c", data: StudyData(recipe: .gaussian, samples: 4, inputDim: 6, outputDim: 1,
+                                                                noise: 0.01, dataSeed: 1),
+                                    widths: [8, 16], trials: 2)
+        #expect(try good.validated() == good)
+        var bad = good
+        bad.tolerances.relative = .nan
+        #expect(throws: StudyError.self) { try bad.validated() }
+        do { _ = try bad.validated() } catch let e as StudyError { #expect(e.path == "tolerances.relative") }
+        bad = good
+        bad.widths = [16, 8]
+        // Validation sorts widths: the resolved form differs from the unsorted input.
+        #expect(try bad.validated().widths == [8, 16])
+        bad.trials = nil
+        #expect((try? bad.validated()) == nil)
+    }
+}
