@@ -81,7 +81,9 @@ struct RunDirectoryCoordinator {
         display.update(summary.status)
         display.finish()
 
-        switch summary.ending {
+        // A --keep-running coordinator stopped after completion has finished its study.
+        let finished = summary.ending == .complete || summary.status.complete
+        switch finished ? CoordinatorRunSummary.Ending.complete : summary.ending {
         case .complete:
             let built: RunDirectoryReport.Built
             do {
