@@ -8,7 +8,7 @@ import GFMCStudy
 struct StatusCommand: GFMCCommand {
     static let configuration = CommandConfiguration(
         name: "status",
-        abstract: "Show a run directory's progress (text or JSON); read-only, works while running and after.",
+        abstract: "Show a run directory's progress as text or JSON (read-only, also while running).",
         usage: ["status DIR [--json]"],
         discussion: """
         Reads DIR/status.json (rewritten every second by the coordinator) and the store (read-only). While the \
