@@ -6,6 +6,9 @@
     tools/reproduce/tables.py exp3-flow RUNS_DIR     # flow, many trials: distances, Theorem 12, prediction, exponent
     tools/reproduce/tables.py exp2      RUNS_DIR     # convergence vs imbalance
     tools/reproduce/tables.py exp1      RUNS_DIR     # imbalance regimes (from exp1.jsonl)
+    tools/reproduce/tables.py exp1-mc   RUNS_DIR     # configs/paper-imbalance.json via gfmc run (imbalance/trials.csv)
+    tools/reproduce/tables.py exp3-whitened RUNS_DIR # the same with whitened X (wide-whitened/trials.csv)
+    tools/reproduce/tables.py exp3-bound RUNS_DIR    # anatomy of Theorem 12's looseness (wide-flow/trials.csv)
 
 Statistics: means with Student-t 95 % intervals; quantiles by NumPy's default (Hyndman-Fan type 7);
 exponent = least-squares slope of log(mean distance) against log h with a t interval on (widths − 2) d.o.f.
@@ -24,8 +27,50 @@ PAPER_ITERATIONS = {500: "≈6.7·10⁴", 2000: "5.7–5.9·10⁴", 4000: "5.7�
 
 
 def load(path):
+    """Trial records from a JSON-lines file (run_trials.py) or from a run directory's trials.csv (gfmc run)."""
+    if path.endswith(".csv"):
+        return load_csv(path)
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def load_csv(path):
+    """trials.csv (docs/results.md) → records shaped like `gfmc trial` JSON (the keys the tables use)."""
+    import csv
+    out = []
+    with open(path) as f:
+        rows = list(csv.DictReader(f))
+    suffixes = sorted({k.split("_d", 1)[1] for k in rows[0] if k.startswith("theorem12_bound_d")}, key=float)
+    for row in rows:
+        r = {}
+        for k, v in row.items():
+            if "_d" in k and k.split("_d", 1)[1] in suffixes:
+                continue
+            r[k] = v == "true" if v in ("true", "false") else v
+        for k in ("distance_frobenius", "distance_operator", "predicted_distance", "imbalance_drift",
+                  "initial_null_space_coupling", "final_time", "initial_loss", "final_loss"):
+            r[k] = float(row[k])
+        r["steps"] = int(row["steps"])
+        r["id"] = {"width": int(row["width"]), "index": int(row["trial"])}
+        r["bounds"] = []
+        for sfx in suffixes:
+            if row[f"theorem12_bound_d{sfx}"] == "":
+                continue
+            r["bounds"].append({"delta": float(sfx),
+                                "theorem12_bound": float(row[f"theorem12_bound_d{sfx}"]),
+                                "theorem12_bound_corrected": float(row[f"theorem12_bound_corrected_d{sfx}"]),
+                                "theorem12_holds": row[f"theorem12_holds_d{sfx}"] == "true",
+                                "theorem12_corrected_holds": row[f"theorem12_corrected_holds_d{sfx}"] == "true",
+                                "theorem12_width_threshold": float(row[f"theorem12_width_threshold_d{sfx}"]),
+                                "width_exceeds_threshold": row[f"width_exceeds_threshold_d{sfx}"] == "true"})
+        out.append(r)
+    return out
+
+
+def flow_source(d, run="wide-flow"):
+    """A many-trial flow run: gfmc run's RUNS_DIR/<run>/trials.csv when present, else RUNS_DIR/<run>.jsonl."""
+    csv_path = os.path.join(d, run, "trials.csv")
+    return csv_path if os.path.exists(csv_path) else os.path.join(d, run + ".jsonl")
 
 
 def by_width(records):
@@ -108,8 +153,8 @@ def exp3_eta(d):
               f"{stop} | {its} |")
 
 
-def exp3_flow(d, deltas=(0.05, 0.01)):
-    fl = by_width(load(os.path.join(d, "wide-flow.jsonl")))
+def exp3_flow(d, deltas=(0.05, 0.01), run="wide-flow"):
+    fl = by_width(load(flow_source(d, run)))
     print("| h | trials | converged | mean distance ± 95 % CI | RMS distance | leading-order prediction | "
           "RMS / prediction | 0.95-quantile | Thm 12 bound δ=0.05 (stated / corrected) | bound / quantile | "
           "0.99-quantile | Thm 12 bound δ=0.01 (stated / corrected) | h > Thm 12 width threshold (δ=0.05) |")
@@ -123,25 +168,33 @@ def exp3_flow(d, deltas=(0.05, 0.01)):
         pred = conv[0]["predicted_distance"]
         q = {p: np.quantile(dist, p) for p in (0.95, 0.99)}
         b = {bc["delta"]: bc for bc in conv[0]["bounds"]}
-        b05, b01 = b[0.05], b[0.01]
+        b05, b01 = b[0.05], b.get(0.01)
         print(f"| {w} | {len(rs)} | {len(conv)} | {m:.4f} ± {h:.4f} | {rms:.4f} | {pred:.4f} | {rms / pred:.3f} | "
               f"{q[0.95]:.4f} | {b05['theorem12_bound']:.0f} / {b05['theorem12_bound_corrected']:.0f} | "
               f"{b05['theorem12_bound'] / q[0.95]:.0f} | {q[0.99]:.4f} | "
-              f"{b01['theorem12_bound']:.0f} / {b01['theorem12_bound_corrected']:.0f} | "
+              + (f"{b01['theorem12_bound']:.0f} / {b01['theorem12_bound_corrected']:.0f} | " if 0.01 in b else "— | ") +
               f"{'yes' if b05['width_exceeds_threshold'] else 'no'} ({b05['theorem12_width_threshold']:.3g}) |")
         ws.append(w); means.append(m); rmss.append(rms); preds.append(pred)
     ws = np.array(ws, float)
     s, half, a = fit_exponent(ws, np.array(means))
     print(f"\nExponent of the mean distance (flow, {len(ws)} widths): {s:.4f} ± {half:.4f} (95 %); "
           f"prefactor {a:.3f} (mean distance ≈ {a:.3f}·h^{s:.3f}).")
+    for lo in (2000, 4000):
+        sel = ws >= lo
+        if sel.sum() < 3:
+            continue
+        s4, half4, _ = fit_exponent(ws[sel], np.array(means)[sel])
+        print(f"Exponent of the mean distance over h ≥ {lo} ({sel.sum()} widths): {s4:.4f} ± {half4:.4f}.")
+    sel = ws >= 4000
+    pooled = np.sum(np.array(rmss)[sel] ** 2) / np.sum(np.array(preds)[sel] ** 2)
+    print(f"Pooled mean of d² over predicted d² for h ≥ 4000: {pooled:.4f}.")
     s3, half3, _ = fit_exponent(ws, np.array(preds))
     print(f"Exponent of the leading-order prediction over the same widths: {s3:.4f} ± {half3:.4f}.")
     allrs = [r for rs in fl.values() for r in rs]
-    for delta in deltas:
+    for delta in [x for x in deltas if any(bc["delta"] == x for bc in allrs[0]["bounds"])]:
         held = sum(1 for r in allrs for bc in r["bounds"] if bc["delta"] == delta and bc["theorem12_holds"])
         heldc = sum(1 for r in allrs for bc in r["bounds"] if bc["delta"] == delta and bc["theorem12_corrected_holds"])
         print(f"Theorem 12 at δ = {delta}: held in {held}/{len(allrs)} trials as stated, {heldc}/{len(allrs)} corrected.")
-    ratio = [r["theorem12_bound"] / q for r, q in []]
     drift = max(r["imbalance_drift"] for r in allrs)
     print(f"Largest relative drift of the conserved imbalance spectrum: {drift:.2e}; "
           f"stop reasons: {sorted(set(r['stop_reason'] for r in allrs))}.")
@@ -193,7 +246,46 @@ def exp1(d):
               f"{gf.get('imbalance_drift', float('nan')):.1e} |")
 
 
+def exp1_mc(d):
+    """configs/paper-imbalance.json run by `gfmc run` (trials.csv of RUNS_DIR/imbalance)."""
+    import csv
+    with open(os.path.join(d, "imbalance", "trials.csv")) as f:
+        rows = list(csv.DictReader(f))
+    print("| h | trials | Δ̲(0)/h mean (min – max) | Δ+(0)/h mean | Δ−(0)/h mean | λr(Σx)·c(0) mean (min – max) | "
+          "measured rate / Theorem 3 rate: median (min – max) | Theorem 3 held | GD iterations to L < 1e-12: mean (min – max) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for w in sorted({int(r["width"]) for r in rows}):
+        rs = [r for r in rows if int(r["width"]) == w]
+        f = lambda k: np.array([float(r[k]) for r in rs])
+        de, dp, dm, t3, mr, st = (f("effective_imbalance") / w, f("delta_plus") / w, f("delta_minus") / w,
+                                  f("theorem3_rate"), f("measured_rate"), f("steps"))
+        ratio = mr / t3
+        held = sum(r["theorem3_holds"] == "true" for r in rs)
+        print(f"| {w} | {len(rs)} | {de.mean():.3f} ({de.min():.3f} – {de.max():.3f}) | {dp.mean():.3f} | {dm.mean():.3f} | "
+              f"{t3.mean():.4f} ({t3.min():.4f} – {t3.max():.4f}) | {np.median(ratio):.3f} ({ratio.min():.3f} – {ratio.max():.3f}) | "
+              f"{held}/{len(rs)} | {st.mean():.0f} ({st.min():.0f} – {st.max():.0f}) |")
+
+
+def exp3_bound_anatomy(d):
+    """Where Theorem 12's looseness comes from, per width (flow run): bound = C × Lemma 11 (34) bound."""
+    fl = by_width(load(flow_source(d)))
+    import csv
+    csv_path = os.path.join(d, "wide-flow", "trials.csv")
+    with open(csv_path) as f:
+        rows = list(csv.DictReader(f))
+    print("| h | C = bound / (34) bound | (34) bound / (34) measured | (34) measured / ‖U2(0)V(0)ᵀ‖_F | "
+          "distance / ‖U2(0)V(0)ᵀ‖_F | bound / distance (mean) |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for w in (500, 2000, 10000):
+        rs = [r for r in rows if int(r["width"]) == w]
+        f = lambda k: np.array([float(r[k]) for r in rs])
+        b, b34, q34, cpl, dist = (f("theorem12_bound_d0.05"), f("lemma34_bound_d0.05"), f("lemma34_quantity"),
+                                  f("initial_null_space_coupling"), f("distance_frobenius"))
+        print(f"| {w} | {np.mean(b / b34):.2f} | {np.mean(b34 / q34):.2f} | {np.mean(q34 / cpl):.2f} | "
+              f"{np.mean(dist / cpl):.3f} | {np.mean(b / dist):.0f} |")
+
+
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    {"exp3-gd": exp3_gd, "exp3-eta": exp3_eta, "exp3-flow": exp3_flow, "exp2": exp2, "exp1": exp1}[sys.argv[1]](sys.argv[2])
+    {"exp3-whitened": lambda d: exp3_flow(d, run="wide-whitened"), "exp1-mc": exp1_mc, "exp3-bound": exp3_bound_anatomy, "exp3-gd": exp3_gd, "exp3-eta": exp3_eta, "exp3-flow": exp3_flow, "exp2": exp2, "exp1": exp1}[sys.argv[1]](sys.argv[2])
