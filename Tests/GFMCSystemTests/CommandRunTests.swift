@@ -180,6 +180,25 @@ extension SystemTests {
                 #expect(indices == Array(0..<indices.count))
             }
             #expect(Set(counts.values).count > 1, "expected rounds to allocate unevenly: \(counts)")
+
+            // Resume at any moment gives the same trials: replay with stored = every finished round plus a random
+            // part of the current one; the replay only ever asks for trials the uninterrupted run ran, and ends
+            // with exactly them.
+            let all = Dictionary(uniqueKeysWithValues: results.map { ($0.id, $0) })
+            var generator = SeededGenerator(seed: 99)
+            for _ in 0..<5 {
+                var stored: [TrialID: TrialResult] = [:]
+                var steps = 0
+                while steps < 1000 {
+                    steps += 1
+                    let pending = rounds.pendingTrials(stored: Array(stored.values))
+                    if pending.isEmpty { break }
+                    #expect(pending.allSatisfy { all[$0] != nil }, "a resumed run would ask for trials the uninterrupted run did not run")
+                    let keep = pending.filter { _ in Bool.random(using: &generator) }
+                    for id in (keep.isEmpty ? [pending[0]] : keep) { stored[id] = all[id] }
+                }
+                #expect(Set(stored.keys) == Set(all.keys))
+            }
             let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: one + "/summary.json"))) as? [String: Any]
             let verdict = summary?["precision"] as? [String: Any]
             let widths = verdict?["widths"] as? [[String: Any]] ?? []

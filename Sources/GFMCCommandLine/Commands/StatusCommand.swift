@@ -118,7 +118,11 @@ struct StatusCommand: GFMCCommand {
             return Output(state: "not running", endpoint: nil, pid: nil, updatedAt: nil, runDirectory: directory.path,
                           studyName: study?.name, storedTrials: stored, widths: widths, status: status)
         }
-        if report.state == "running" && kill(report.pid, 0) != 0 && errno == ESRCH {
+        // A "running" status whose coordinator pid is gone here and which has not been refreshed for 5 s (it is
+        // rewritten every second) was left by a killed coordinator. (The freshness check keeps a coordinator on
+        // another machine sharing the directory "running".)
+        let age = Date().timeIntervalSince1970 - report.updatedAt
+        if report.state == "running" && kill(report.pid, 0) != 0 && errno == ESRCH && age > 5 {
             report.state = "interrupted"
         }
         if report.state != "running" {
