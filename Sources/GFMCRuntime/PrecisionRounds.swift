@@ -26,23 +26,26 @@ public struct PrecisionRounds: Sendable {
     /// widths × cap rounds; this only guards against a logic error looping forever).
     static let maximumRounds = 100_000
 
-    /// - Throws: `PrecisionRoundsError` naming `precision.targets[i].statistic` for a statistic the
-    ///   allocator does not support yet, or the allocator's error (naming the setting).
+    /// Every statistic the study format accepts maps onto an allocator target (a half-width h becomes an
+    /// interval width 2h).
+    /// - Throws: `PrecisionRoundsError` with the allocator's error (naming the setting).
     public init(study: StudyDescription) throws {
         guard let precision = study.precision else {
             throw PrecisionRoundsError("the study has no `precision` block")
         }
         var targets: [GFMCReport.PrecisionTarget] = []
-        for (i, target) in precision.targets.enumerated() {
+        for target in precision.targets {
+            let epsilon = 2 * target.halfWidth
             switch target.statistic {
-            case .meanDistanceFrobenius:
-                targets.append(.meanDistanceCIWidth(epsilon: 2 * target.halfWidth))
-            case .theorem12Holds:
-                targets.append(.boundProbabilityWilsonWidth(epsilon: 2 * target.halfWidth, delta: target.delta ?? .nan))
-            default:
-                throw PrecisionRoundsError(
-                    "precision.targets[\(i)].statistic \"\(target.statistic.rawValue)\" is not supported by the trial "
-                    + "allocator yet (supported: mean_distance_frobenius, theorem12_holds)")
+            case .meanDistanceFrobenius: targets.append(.meanDistanceCIWidth(epsilon: epsilon, norm: .frobenius))
+            case .meanDistanceOperator: targets.append(.meanDistanceCIWidth(epsilon: epsilon, norm: .operator))
+            case .theorem12Holds: targets.append(.eventProbabilityWilsonWidth(epsilon: epsilon, event: .theorem12Holds, delta: target.delta))
+            case .theorem12CorrectedHolds:
+                targets.append(.eventProbabilityWilsonWidth(epsilon: epsilon, event: .theorem12CorrectedHolds, delta: target.delta))
+            case .lemma33Holds: targets.append(.eventProbabilityWilsonWidth(epsilon: epsilon, event: .lemma33Holds, delta: nil))
+            case .lemma34Holds: targets.append(.eventProbabilityWilsonWidth(epsilon: epsilon, event: .lemma34Holds, delta: target.delta))
+            case .lemma35Holds: targets.append(.eventProbabilityWilsonWidth(epsilon: epsilon, event: .lemma35Holds, delta: target.delta))
+            case .theorem3Holds: targets.append(.eventProbabilityWilsonWidth(epsilon: epsilon, event: .theorem3Holds, delta: nil))
             }
         }
         do {
