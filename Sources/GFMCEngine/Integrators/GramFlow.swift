@@ -41,7 +41,8 @@ final class GramFlowIntegrator {
     /// Workspaces: inner products Aᵀ B_s (14m×m) and the correction coefficients (14m×m).
     private let inner: RawBuffer, coefficients: RawBuffer
     /// QR of A (copy) and its τ; the small cores for the error norms.
-    private let qr: RawBuffer, tau: RawBuffer, core: RawBuffer, coreTemp: RawBuffer, phiCore: RawBuffer
+    private let qr: RawBuffer, tau: RawBuffer, qrWork: RawBuffer, core: RawBuffer, coreTemp: RawBuffer
+    private let phiCore: RawBuffer
     /// Accepted-step factors: [B_j] and [w_j K₁₂,j] (r×5m each), stacked [w_j Φ_bot,j] (5m×d).
     private let updateB: RawBuffer, updateK: RawBuffer, updatePhi: RawBuffer
 
@@ -68,12 +69,17 @@ final class GramFlowIntegrator {
         coefficients = RawBuffer(count: 14 * m * m)
         qr = RawBuffer(count: 14 * r * m)
         tau = RawBuffer(count: 14 * m)
+        var workSize = 0.0
+        let probe = RawBuffer(count: 14 * r * m), probeTau = RawBuffer(count: 14 * m)
+        _ = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(r), Int32(14 * m), probe.pointer, Int32(r), probeTau.pointer,
+                                &workSize, -1)
+        qrWork = RawBuffer(count: max(Int(workSize), 14 * m * 64))
         core = RawBuffer(count: 14 * m * 14 * m)
         coreTemp = RawBuffer(count: 14 * m * 14 * m)
         phiCore = RawBuffer(count: 14 * m * d)
         updateB = RawBuffer(count: 5 * r * m)
         updateK = RawBuffer(count: 5 * r * m)
-        updatePhi = RawBuffer(count: 5 * m * d)
+        updatePhi = RawBuffer(count: 7 * m * d)
         for j in 0..<r { for i in 0..<r { k11.pointer[i + j * r] = k0[i, j] } }
         for j in 0..<m { for i in 0..<r { k12.pointer[i + j * r] = k0[i, r + j] } }
         for j in 0..<m { for i in 0..<m { k22.pointer[i + j * m] = k0[r + i, r + j] } }
@@ -154,34 +160,43 @@ final class GramFlowIntegrator {
             let c = hs * a, pj = phiBots[j].pointer
             for i in 0..<m {
                 for l in 0..<m {
-                    let coefficient = c * ip[2 * m * j + l + i * width]
-                    for col in 0..<d { ob[i + col * m] += coefficient * pj[l + col * m] }
+                    cblas_daxpy(blasint(d), c * ip[2 * m * j + l + i * width], pj + l, blasint(m), ob + i, blasint(m))
                 }
             }
         }
     }
 
     /// Frobenius norms of the error increments of K₁₁ and Φ_top for weights w_j = hs·weights[j] (j = 0…6),
-    /// from the QR factorization of A (see the type's documentation). NaN if A is not finite.
+    /// from the QR factorization of the factors of the stages with w_j ≠ 0 (see the type's documentation).
+    /// NaN if a factor is not finite.
     private func bigErrorNorms(_ weights: [Double], stepSize hs: Double) -> (k11: Double, phiTop: Double) {
-        let k = 14 * m, count = r * k
-        qr.pointer.update(from: stageFactors.pointer, count: count)
+        let blockCount = 2 * r * m
+        var stageWeights: [Double] = [], stagePhiBots: [UnsafeMutablePointer<Double>] = []
+        stageWeights.reserveCapacity(7)
+        stagePhiBots.reserveCapacity(7)
+        for j in 0..<7 where weights[j] != 0 {
+            (qr.pointer + stageWeights.count * blockCount).update(from: b(j), count: blockCount)   // [B_j K₁₂,j]
+            stageWeights.append(hs * weights[j])
+            stagePhiBots.append(phiBots[j].pointer)
+        }
+        let used = stageWeights.count
+        let k = 2 * m * used, count = r * k
         guard DP.allFinite(qr.pointer, count) else { return (.nan, .nan) }
-        // Householder QR of A; with r < 14m the factor R is r×14m (upper trapezoidal), so use p = min(r, 14m) rows.
-        let info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(r), Int32(k), qr.pointer, Int32(r), tau.pointer)
+        // Householder QR; with r < k the factor R is r×k (upper trapezoidal), so R has p = min(r, k) rows.
+        let info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(r), Int32(k), qr.pointer, Int32(r), tau.pointer,
+                                       qrWork.pointer, Int32(qrWork.count))
         if info != 0 { return (.nan, .nan) }
         let p = min(r, k)
-        // R (p×k, upper trapezoidal) into coreTemp with zeros below the diagonal.
         let rr = coreTemp.pointer
         for j in 0..<k { for i in 0..<p { rr[i + j * p] = i <= j ? qr.pointer[i + j * r] : 0 } }
-        // R J_e Rᵀ = Σ_j w_j (R_Bj R_Kjᵀ + R_Kj R_Bjᵀ): with M = R J_e (p×k), core = M Rᵀ (p×p).
-        let mj = core.pointer   // reuse `core` for M (p×k), then the product into phiCore-sized scratch below
-        for j in 0..<7 {
-            let w = hs * weights[j]
+        // R J_e Rᵀ = Σ_q w_q (R_Bq R_Kqᵀ + R_Kq R_Bqᵀ): M = R J_e (p×k), then core = M Rᵀ (p×p).
+        let mj = core.pointer
+        for q in 0..<used {
+            let w = stageWeights[q]
             for col in 0..<m {
-                let bCol = 2 * m * j + col, kCol = 2 * m * j + m + col
+                let bCol = 2 * m * q + col, kCol = 2 * m * q + m + col
                 for i in 0..<p {
-                    // (R J)[:, B_j column] = w·R[:, K_j column]; (R J)[:, K_j column] = w·R[:, B_j column].
+                    // (R J)[:, B column] = w·R[:, K column]; (R J)[:, K column] = w·R[:, B column].
                     mj[i + bCol * p] = w * rr[i + kCol * p]
                     mj[i + kCol * p] = w * rr[i + bCol * p]
                 }
@@ -189,37 +204,27 @@ final class GramFlowIntegrator {
         }
         // core[:, j] = Σ_l M[:, l] R[j, l] (R[j, l] = 0 for l < j).
         var k11Sum = 0.0
-        let column = phiCore.pointer
+        let y = phiCore.pointer
         for j in 0..<p {
-            for i in 0..<p { column[i] = 0 }
+            y.update(repeating: 0, count: p)
             for l in j..<k {
                 let rjl = rr[j + l * p]
                 let ml = mj + l * p
-                for i in 0..<p { column[i] += ml[i] * rjl }
+                for i in 0..<p { y[i] += ml[i] * rjl }
             }
-            for i in 0..<p { k11Sum += column[i] * column[i] }
+            for i in 0..<p { k11Sum += y[i] * y[i] }
         }
-        // Φ_top increment = A C_e with C_e's B_j rows w_j Φ_bot,j (K₁₂ rows zero): ‖R C_e‖_F.
-        let pc = phiCore.pointer
-        for i in 0..<(k * d) { pc[i] = 0 }
-        for j in 0..<7 {
-            let w = hs * weights[j], pj = phiBots[j].pointer
-            if w == 0 { continue }
-            for col in 0..<d { for l in 0..<m { pc[2 * m * j + l + col * k] = w * pj[l + col * m] } }
+        // Φ_top increment = A C_e with C_e's B rows w_q Φ_bot,q (K₁₂ rows zero), so its norm is ‖R C_e‖_F =
+        // ‖R_B C_B‖_F with R_B the B-columns of R (p × used·m) and C_B the stacked w_q Φ_bot,q (used·m × d).
+        let bColumns = used * m, rb = core.pointer, cb = updatePhi.pointer, prod = phiCore.pointer
+        for q in 0..<used {
+            for l in 0..<m { (rb + (q * m + l) * p).update(from: rr + (2 * m * q + l) * p, count: p) }
+            let w = stageWeights[q], pj = stagePhiBots[q]
+            for col in 0..<d { for l in 0..<m { cb[q * m + l + col * bColumns] = w * pj[l + col * m] } }
         }
-        // (R C_e)[:, col] = Σ_l R[:, l] C_e[l, col] over the nonzero (B_j) rows l; R[i, l] = 0 for i > l.
-        var phiSum = 0.0
-        let y = core.pointer
-        for col in 0..<d {
-            for i in 0..<p { y[i] = 0 }
-            for l in 0..<k {
-                let c = pc[l + col * k]
-                if c == 0 { continue }
-                let rl = rr + l * p
-                for i in 0..<min(l + 1, p) { y[i] += rl[i] * c }
-            }
-            for i in 0..<p { phiSum += y[i] * y[i] }
-        }
+        rawGemm(transposeA: false, transposeB: false, m: p, n: d, k: bColumns, alpha: 1, rb, lda: p, cb,
+                ldb: bColumns, beta: 0, prod, ldc: p)
+        let phiSum = rawFastSumOfSquares(prod, count: p * d)
         return (k11Sum.squareRoot(), phiSum.squareRoot())
     }
 
