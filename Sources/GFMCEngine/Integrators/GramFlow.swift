@@ -19,7 +19,7 @@ import GFMCLinearAlgebra
 /// Per step the big blocks are touched only when a step is accepted: K₁₁ += Σ_j w_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)
 /// is one symmetric rank-2k update (`dsyr2k`, lower triangle; K₁₁ is stored and used as its lower triangle)
 /// and Φ_top += Σ_j w_j B_j Φ_bot,j one product. The local-error norms of the big blocks are computed without
-/// forming the error increments: with A = Q R (Householder QR, backward stable column by column, so no
+/// forming the error increments: with A = Q R (Householder QR of the stages with e_j ≠ 0, backward stable column by column, so no
 /// cancellation beyond that of forming the increment), ‖Σ_j e_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)‖_F = ‖R J_e Rᵀ‖_F and
 /// ‖Σ_j e_j B_j Φ_bot,j‖_F = ‖R C_e‖_F with small (14m-sized) J_e and C_e. Cost per accepted step
 /// ≈ 6 stages × (r² + r(r+m))·m + (5m)·(r² + r(r+m)) + O(r·(14m)²) multiply-adds.
@@ -41,7 +41,7 @@ final class GramFlowIntegrator {
     /// Workspaces: inner products Aᵀ B_s (14m×m) and the correction coefficients (14m×m).
     private let inner: RawBuffer, coefficients: RawBuffer
     /// QR of A (copy) and its τ; the small cores for the error norms.
-    private let qr: RawBuffer, tau: RawBuffer, qrWork: RawBuffer, core: RawBuffer, coreTemp: RawBuffer
+    private let qr: RawBuffer, core: RawBuffer, coreTemp: RawBuffer
     private let phiCore: RawBuffer
     /// Accepted-step factors: [B_j] and [w_j K₁₂,j] (r×5m each), stacked [w_j Φ_bot,j] (5m×d).
     private let updateB: RawBuffer, updateK: RawBuffer, updatePhi: RawBuffer
@@ -68,12 +68,6 @@ final class GramFlowIntegrator {
         inner = RawBuffer(count: 14 * m * m)
         coefficients = RawBuffer(count: 14 * m * m)
         qr = RawBuffer(count: 14 * r * m)
-        tau = RawBuffer(count: 14 * m)
-        var workSize = 0.0
-        let probe = RawBuffer(count: 14 * r * m), probeTau = RawBuffer(count: 14 * m)
-        _ = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(r), Int32(14 * m), probe.pointer, Int32(r), probeTau.pointer,
-                                &workSize, -1)
-        qrWork = RawBuffer(count: max(Int(workSize), 14 * m * 64))
         core = RawBuffer(count: 14 * m * 14 * m)
         coreTemp = RawBuffer(count: 14 * m * 14 * m)
         phiCore = RawBuffer(count: 14 * m * d)
@@ -183,9 +177,7 @@ final class GramFlowIntegrator {
         let k = 2 * m * used, count = r * k
         guard DP.allFinite(qr.pointer, count) else { return (.nan, .nan) }
         // Householder QR; with r < k the factor R is r×k (upper trapezoidal), so R has p = min(r, k) rows.
-        let info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(r), Int32(k), qr.pointer, Int32(r), tau.pointer,
-                                       qrWork.pointer, Int32(qrWork.count))
-        if info != 0 { return (.nan, .nan) }
+        householderTriangularize(qr.pointer, rows: r, cols: k)
         let p = min(r, k)
         let rr = coreTemp.pointer
         for j in 0..<k { for i in 0..<p { rr[i + j * p] = i <= j ? qr.pointer[i + j * r] : 0 } }
@@ -226,6 +218,29 @@ final class GramFlowIntegrator {
                 ldb: bColumns, beta: 0, prod, ldc: p)
         let phiSum = rawFastSumOfSquares(prod, count: p * d)
         return (k11Sum.squareRoot(), phiSum.squareRoot())
+    }
+
+    /// Overwrites the upper triangle of the column-major rows×cols block `a` (leading dimension `rows`) with the
+    /// R factor of a Householder QR (A = Q R; Q is not kept, entries below the diagonal are left as scratch).
+    /// Backward stable column by column like LAPACK dgeqrf; R may differ from LAPACK's by the signs of its rows.
+    /// For the few (≤ 14m) columns here, level-1 BLAS on each column pair is cheaper than dgeqrf's blocked path.
+    private func householderTriangularize(_ a: UnsafeMutablePointer<Double>, rows: Int, cols: Int) {
+        for j in 0..<min(rows, cols) {
+            let length = rows - j, x = a + j + j * rows
+            let alpha = cblas_dnrm2(blasint(length), x, 1)
+            if alpha == 0 { continue }
+            let x0 = x[0]
+            let beta = x0 >= 0 ? -alpha : alpha
+            // v = x − β e₁ (stored in place of x), vᵀv = 2α(α + |x0|); H a = a − (2 vᵀa / vᵀv) v.
+            x[0] = x0 - beta
+            let scale = 2 / (2 * alpha * (alpha + abs(x0)))
+            for l in (j + 1)..<max(j + 1, cols) {
+                let y = a + j + l * rows
+                let s = cblas_ddot(blasint(length), x, 1, y, 1)
+                cblas_daxpy(blasint(length), -scale * s, x, 1, y, 1)
+            }
+            x[0] = beta
+        }
     }
 
     /// K₁₁ += Σ_j w_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ) (lower triangle) and Φ_top += Σ_j w_j B_j Φ_bot,j with
