@@ -1,4 +1,5 @@
 import Foundation
+import COpenBLAS
 import GFMCLinearAlgebra
 
 /// Dormand–Prince 5(4) for the reduced Gram dynamics with the large blocks carried in factored form
@@ -12,23 +13,38 @@ import GFMCLinearAlgebra
 ///     dK₂₂,s = B_sᵀ K₁₂,s + K₁₂,sᵀ B_s
 ///     dΦ_bot,s = B_sᵀ Φ_top + Σ_j c_j (B_sᵀ B_j) Φ_bot,j
 ///
-/// K₁₁ and Φ_top are written once per accepted step. Same method, controller and stopping rule as
-/// `DormandPrince` on `GramSystem` (which remains the gradient-descent path).
+/// The stage factors are kept side by side, A = [B_0 K₁₂,0 | B_1 K₁₂,1 | … | B_6 K₁₂,6] (r×14m), so all the
+/// inner products a stage needs are one product Aᵀ B_s and its correction one product A·coefficients.
+///
+/// Per step the big blocks are touched only when a step is accepted: K₁₁ += Σ_j w_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)
+/// is one symmetric rank-2k update (`dsyr2k`, lower triangle; K₁₁ is stored and used as its lower triangle)
+/// and Φ_top += Σ_j w_j B_j Φ_bot,j one product. The local-error norms of the big blocks are computed without
+/// forming the error increments: with A = Q R (Householder QR of the stages with e_j ≠ 0, backward stable column by column, so no
+/// cancellation beyond that of forming the increment), ‖Σ_j e_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)‖_F = ‖R J_e Rᵀ‖_F and
+/// ‖Σ_j e_j B_j Φ_bot,j‖_F = ‖R C_e‖_F with small (14m-sized) J_e and C_e. Cost per accepted step
+/// ≈ 6 stages × (r² + r(r+m))·m + (5m)·(r² + r(r+m)) + O(r·(14m)²) multiply-adds.
+/// Same method, controller and stopping rule as `DormandPrince` on `GramSystem` (which remains the
+/// gradient-descent path).
 final class GramFlowIntegrator {
     typealias DP = DormandPrince
     let r: Int, m: Int, d: Int
     private let problem: Problem
     private let yTilde: RawBuffer
     private let sqrtSigma: [Double]
-    /// Big state blocks.
+    /// Big state blocks. K₁₁ is kept as its lower triangle (the upper part is not maintained).
     let k11: RawBuffer, phiTop: RawBuffer
     /// Small state blocks at the current point.
     private let k12: RawBuffer, k22: RawBuffer, phiBot: RawBuffer
-    /// [B_0 … B_6 | K₁₂,0 … K₁₂,6] (r×14m), so ΔK₁₁ = L Rᵀ with one gemm.
-    private let lAll: RawBuffer
+    /// A = [B_0 K₁₂,0 | … | B_6 K₁₂,6] (r×14m): stage j occupies columns 2mj ..< 2m(j+1).
+    private let stageFactors: RawBuffer
     private let dK12: [RawBuffer], k22s: [RawBuffer], dK22: [RawBuffer], phiBots: [RawBuffer], dPhiBot: [RawBuffer]
-    private let rAll: RawBuffer, cPhi: RawBuffer, incK11: RawBuffer, incPhi: RawBuffer
-    private let mm: RawBuffer, mm2: RawBuffer, rm: RawBuffer
+    /// Workspaces: inner products Aᵀ B_s (14m×m) and the correction coefficients (14m×m).
+    private let inner: RawBuffer, coefficients: RawBuffer
+    /// QR of A (copy) and its τ; the small cores for the error norms.
+    private let qr: RawBuffer, core: RawBuffer, coreTemp: RawBuffer
+    private let phiCore: RawBuffer
+    /// Accepted-step factors: [B_j] and [w_j K₁₂,j] (r×5m each), stacked [w_j Φ_bot,j] (5m×d).
+    private let updateB: RawBuffer, updateK: RawBuffer, updatePhi: RawBuffer
 
     init(problem: Problem, k0: Matrix) {
         let r = problem.rank, m = problem.outputDimension, d = r + m
@@ -43,19 +59,21 @@ final class GramFlowIntegrator {
         k12 = RawBuffer(count: r * m)
         k22 = RawBuffer(count: m * m)
         phiBot = RawBuffer(count: m * d)
-        lAll = RawBuffer(count: 14 * r * m)
+        stageFactors = RawBuffer(count: 14 * r * m)
         dK12 = (0..<7).map { _ in RawBuffer(count: r * m) }
         k22s = (0..<7).map { _ in RawBuffer(count: m * m) }
         dK22 = (0..<7).map { _ in RawBuffer(count: m * m) }
         phiBots = (0..<7).map { _ in RawBuffer(count: m * d) }
         dPhiBot = (0..<7).map { _ in RawBuffer(count: m * d) }
-        rAll = RawBuffer(count: 14 * r * m)
-        cPhi = RawBuffer(count: 7 * m * d)
-        incK11 = RawBuffer(count: r * r)
-        incPhi = RawBuffer(count: r * d)
-        mm = RawBuffer(count: m * m)
-        mm2 = RawBuffer(count: m * m)
-        rm = RawBuffer(count: r * m)
+        inner = RawBuffer(count: 14 * m * m)
+        coefficients = RawBuffer(count: 14 * m * m)
+        qr = RawBuffer(count: 14 * r * m)
+        core = RawBuffer(count: 14 * m * 14 * m)
+        coreTemp = RawBuffer(count: 14 * m * 14 * m)
+        phiCore = RawBuffer(count: 14 * m * d)
+        updateB = RawBuffer(count: 5 * r * m)
+        updateK = RawBuffer(count: 5 * r * m)
+        updatePhi = RawBuffer(count: 7 * m * d)
         for j in 0..<r { for i in 0..<r { k11.pointer[i + j * r] = k0[i, j] } }
         for j in 0..<m { for i in 0..<r { k12.pointer[i + j * r] = k0[i, r + j] } }
         for j in 0..<m { for i in 0..<m { k22.pointer[i + j * m] = k0[r + i, r + j] } }
@@ -65,10 +83,11 @@ final class GramFlowIntegrator {
         }
     }
 
-    private func b(_ s: Int) -> UnsafeMutablePointer<Double> { lAll.pointer + s * r * m }
-    private func k12s(_ s: Int) -> UnsafeMutablePointer<Double> { lAll.pointer + (7 + s) * r * m }
+    /// B_s and K₁₂,s inside A.
+    private func b(_ s: Int) -> UnsafeMutablePointer<Double> { stageFactors.pointer + 2 * s * r * m }
+    private func k12s(_ s: Int) -> UnsafeMutablePointer<Double> { stageFactors.pointer + (2 * s + 1) * r * m }
 
-    /// Fills stage s: K₁₂,s, K₂₂,s, Φ_bot,s, B_s and their derivatives.
+    /// Fills stage s: K₁₂,s, K₂₂,s, Φ_bot,s, B_s and their derivatives. `tableauRow` lists (j, a_sj) for j < s.
     private func evaluateStage(_ s: Int, _ tableauRow: [(Int, Double)], stepSize hs: Double = 0) {
         let rmCount = r * m, mmCount = m * m, mdCount = m * d
         let k12p = k12s(s), k22p = k22s[s].pointer, pbp = phiBots[s].pointer
@@ -83,80 +102,183 @@ final class GramFlowIntegrator {
             for i in 0..<mdCount { pbp[i] += c * x3[i] }
         }
         // B_s = Σ^{1/2}(Ỹ − Σ^{1/2} K₁₂,s)
-        let bs = b(s)
+        let bs = b(s), y = yTilde.pointer
         for j in 0..<m {
             for i in 0..<r {
-                bs[i + j * r] = sqrtSigma[i] * (yTilde.pointer[i + j * r] - sqrtSigma[i] * k12p[i + j * r])
+                bs[i + j * r] = sqrtSigma[i] * (y[i + j * r] - sqrtSigma[i] * k12p[i + j * r])
             }
         }
+        // Inner products of B_s with every factor of stages 0…s: ip = A[:, 0..<2m(s+1)]ᵀ B_s (2m(s+1) × m).
+        let width = 2 * m * (s + 1), ip = inner.pointer
+        rawThinGemm(transposeA: true, transposeB: false, m: width, n: m, k: r, alpha: 1, stageFactors.pointer,
+                    lda: r, bs, ldb: r, beta: 0, ip, ldc: width)
         // dK₁₂,s = B_s K₂₂,s + K₁₁ B_s + Σ_j c_j [B_j (K₁₂,jᵀ B_s) + K₁₂,j (B_jᵀ B_s)]
         let out = dK12[s].pointer
-        rawGemm(transposeA: false, transposeB: false, m: r, n: m, k: m, alpha: 1, bs, lda: r, k22p, ldb: m,
-                beta: 0, out, ldc: r)
-        rawGemm(transposeA: false, transposeB: false, m: r, n: m, k: r, alpha: 1, k11.pointer, lda: r, bs, ldb: r,
-                beta: 1, out, ldc: r)
-        for (j, a) in tableauRow {
-            let c = hs * a
-            rawGemm(transposeA: true, transposeB: false, m: m, n: m, k: r, alpha: 1, k12s(j), lda: r, bs, ldb: r,
-                    beta: 0, mm.pointer, ldc: m)
-            rawGemm(transposeA: false, transposeB: false, m: r, n: m, k: m, alpha: c, b(j), lda: r,
-                    mm.pointer, ldb: m, beta: 1, out, ldc: r)
-            rawGemm(transposeA: true, transposeB: false, m: m, n: m, k: r, alpha: 1, b(j), lda: r, bs, ldb: r,
-                    beta: 0, mm.pointer, ldc: m)
-            rawGemm(transposeA: false, transposeB: false, m: r, n: m, k: m, alpha: c, k12s(j), lda: r,
-                    mm.pointer, ldb: m, beta: 1, out, ldc: r)
+        for j in 0..<m {
+            for i in 0..<r {
+                var acc = 0.0
+                for l in 0..<m { acc += bs[i + l * r] * k22p[l + j * m] }
+                out[i + j * r] = acc
+            }
         }
-        // dK₂₂,s = T + Tᵀ, T = B_sᵀ K₁₂,s
-        rawGemm(transposeA: true, transposeB: false, m: m, n: m, k: r, alpha: 1, bs, lda: r, k12p, ldb: r,
-                beta: 0, mm.pointer, ldc: m)
-        let t = mm.pointer, o22 = dK22[s].pointer
-        for j in 0..<m { for i in 0..<m { o22[i + j * m] = t[i + j * m] + t[j + i * m] } }
-        // dΦ_bot,s = B_sᵀ Φ_top + Σ_j c_j (B_sᵀ B_j) Φ_bot,j
+        if m == 1 {
+            cblas_dsymv(CblasColMajor, CblasLower, blasint(r), 1, k11.pointer, blasint(r), bs, 1, 1, out, 1)
+        } else {
+            cblas_dsymm(CblasColMajor, CblasLeft, CblasLower, blasint(r), blasint(m), 1, k11.pointer, blasint(r),
+                        bs, blasint(r), 1, out, blasint(r))
+        }
+        if s > 0 {
+            // coefficients (2ms × m): for stage j, the B_j rows get c_j·K₁₂,jᵀB_s and the K₁₂,j rows c_j·B_jᵀB_s.
+            let cw = 2 * m * s, co = coefficients.pointer
+            for i in 0..<(cw * m) { co[i] = 0 }
+            for (j, a) in tableauRow {
+                let c = hs * a
+                for col in 0..<m {
+                    for l in 0..<m {
+                        co[2 * m * j + l + col * cw] = c * ip[2 * m * j + m + l + col * width]
+                        co[2 * m * j + m + l + col * cw] = c * ip[2 * m * j + l + col * width]
+                    }
+                }
+            }
+            rawThinGemm(transposeA: false, transposeB: false, m: r, n: m, k: cw, alpha: 1, stageFactors.pointer, lda: r,
+                        co, ldb: cw, beta: 1, out, ldc: r)
+        }
+        // dK₂₂,s = T + Tᵀ, T = B_sᵀ K₁₂,s; ip holds K₁₂,sᵀ B_s = Tᵀ in rows 2ms+m ..< 2m(s+1).
+        let o22 = dK22[s].pointer, tRow = 2 * m * s + m
+        for j in 0..<m { for i in 0..<m { o22[i + j * m] = ip[tRow + j + i * width] + ip[tRow + i + j * width] } }
+        // dΦ_bot,s = B_sᵀ Φ_top + Σ_j c_j (B_sᵀ B_j) Φ_bot,j; (B_sᵀ B_j)[i, l] = ip[2mj + l, i].
         let ob = dPhiBot[s].pointer
-        rawGemm(transposeA: true, transposeB: false, m: m, n: d, k: r, alpha: 1, bs, lda: r, phiTop.pointer, ldb: r,
-                beta: 0, ob, ldc: m)
+        rawThinGemm(transposeA: true, transposeB: false, m: m, n: d, k: r, alpha: 1, bs, lda: r, phiTop.pointer,
+                    ldb: r, beta: 0, ob, ldc: m)
         for (j, a) in tableauRow {
-            let c = hs * a
-            rawGemm(transposeA: true, transposeB: false, m: m, n: m, k: r, alpha: 1, bs, lda: r, b(j), ldb: r,
-                    beta: 0, mm.pointer, ldc: m)
-            rawGemm(transposeA: false, transposeB: false, m: m, n: d, k: m, alpha: c, mm.pointer, lda: m,
-                    phiBots[j].pointer, ldb: m, beta: 1, ob, ldc: m)
+            let c = hs * a, pj = phiBots[j].pointer
+            for i in 0..<m {
+                for l in 0..<m {
+                    cblas_daxpy(blasint(d), c * ip[2 * m * j + l + i * width], pj + l, blasint(m), ob + i, blasint(m))
+                }
+            }
         }
     }
 
-    /// Σ_j w_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ) into K₁₁ (add) or `incK11`, and Σ_j w_j B_j Φ_bot,j into Φ_top (add) or
-    /// `incPhi`, with w_j = hs·weights[j]. Returns the Frobenius norms of the results.
-    private func combineBig(_ weights: [Double], stepSize hs: Double, add: Bool) -> (k11: Double, phiTop: Double) {
-        let stages = weights.count, rmCount = r * m
-        // R = [w_j K₁₂,j … | w_j B_j …] (r × 2·stages·m), L = [B_j … | K₁₂,j …] laid out the same way.
-        let rp = rAll.pointer
-        for j in 0..<stages {
-            let w = hs * weights[j]
-            let kj = k12s(j), bj = b(j)
-            for i in 0..<rmCount {
-                rp[j * rmCount + i] = w * kj[i]
-                rp[(stages + j) * rmCount + i] = w * bj[i]
+    /// Frobenius norms of the error increments of K₁₁ and Φ_top for weights w_j = hs·weights[j] (j = 0…6),
+    /// from the QR factorization of the factors of the stages with w_j ≠ 0 (see the type's documentation).
+    /// NaN if a factor is not finite.
+    private func bigErrorNorms(_ weights: [Double], stepSize hs: Double) -> (k11: Double, phiTop: Double) {
+        let blockCount = 2 * r * m
+        var stageWeights: [Double] = [], stagePhiBots: [UnsafeMutablePointer<Double>] = []
+        stageWeights.reserveCapacity(7)
+        stagePhiBots.reserveCapacity(7)
+        for j in 0..<7 where weights[j] != 0 {
+            (qr.pointer + stageWeights.count * blockCount).update(from: b(j), count: blockCount)   // [B_j K₁₂,j]
+            stageWeights.append(hs * weights[j])
+            stagePhiBots.append(phiBots[j].pointer)
+        }
+        let used = stageWeights.count
+        let k = 2 * m * used, count = r * k
+        guard DP.allFinite(qr.pointer, count) else { return (.nan, .nan) }
+        // Householder QR; with r < k the factor R is r×k (upper trapezoidal), so R has p = min(r, k) rows.
+        householderTriangularize(qr.pointer, rows: r, cols: k)
+        let p = min(r, k)
+        let rr = coreTemp.pointer
+        for j in 0..<k { for i in 0..<p { rr[i + j * p] = i <= j ? qr.pointer[i + j * r] : 0 } }
+        // R J_e Rᵀ = Σ_q w_q (R_Bq R_Kqᵀ + R_Kq R_Bqᵀ): M = R J_e (p×k), then core = M Rᵀ (p×p).
+        let mj = core.pointer
+        for q in 0..<used {
+            let w = stageWeights[q]
+            for col in 0..<m {
+                let bCol = 2 * m * q + col, kCol = 2 * m * q + m + col
+                for i in 0..<p {
+                    // (R J)[:, B column] = w·R[:, K column]; (R J)[:, K column] = w·R[:, B column].
+                    mj[i + bCol * p] = w * rr[i + kCol * p]
+                    mj[i + kCol * p] = w * rr[i + bCol * p]
+                }
             }
         }
-        // L must be [B_0…B_{stages−1} | K₁₂,0…]: with stages < 7 the K₁₂ half does not follow directly, so
-        // use two gemms (B-part and K₁₂-part).
-        let target = add ? k11.pointer : incK11.pointer
-        rawGemm(transposeA: false, transposeB: true, m: r, n: r, k: stages * m, alpha: 1, b(0), lda: r,
-                rp, ldb: r, beta: add ? 1 : 0, target, ldc: r)
-        rawGemm(transposeA: false, transposeB: true, m: r, n: r, k: stages * m, alpha: 1, k12s(0), lda: r,
-                rp + stages * rmCount, ldb: r, beta: 1, target, ldc: r)
-        let cp = cPhi.pointer, rows = stages * m
-        for col in 0..<d {
-            for j in 0..<stages {
-                let w = hs * weights[j], pj = phiBots[j].pointer
-                for i in 0..<m { cp[j * m + i + col * rows] = w * pj[i + col * m] }
+        // core[:, j] = Σ_l M[:, l] R[j, l] (R[j, l] = 0 for l < j).
+        var k11Sum = 0.0
+        let y = phiCore.pointer
+        for j in 0..<p {
+            y.update(repeating: 0, count: p)
+            for l in j..<k {
+                let rjl = rr[j + l * p]
+                let ml = mj + l * p
+                for i in 0..<p { y[i] += ml[i] * rjl }
             }
+            for i in 0..<p { k11Sum += y[i] * y[i] }
         }
-        let targetPhi = add ? phiTop.pointer : incPhi.pointer
-        rawGemm(transposeA: false, transposeB: false, m: r, n: d, k: rows, alpha: 1, b(0), lda: r, cp, ldb: rows,
-                beta: add ? 1 : 0, targetPhi, ldc: r)
-        return (rawSumOfSquares(target, count: r * r).squareRoot(),
-                rawSumOfSquares(targetPhi, count: r * d).squareRoot())
+        // Φ_top increment = A C_e with C_e's B rows w_q Φ_bot,q (K₁₂ rows zero), so its norm is ‖R C_e‖_F =
+        // ‖R_B C_B‖_F with R_B the B-columns of R (p × used·m) and C_B the stacked w_q Φ_bot,q (used·m × d).
+        let bColumns = used * m, rb = core.pointer, cb = updatePhi.pointer, prod = phiCore.pointer
+        for q in 0..<used {
+            for l in 0..<m { (rb + (q * m + l) * p).update(from: rr + (2 * m * q + l) * p, count: p) }
+            let w = stageWeights[q], pj = stagePhiBots[q]
+            for col in 0..<d { for l in 0..<m { cb[q * m + l + col * bColumns] = w * pj[l + col * m] } }
+        }
+        rawGemm(transposeA: false, transposeB: false, m: p, n: d, k: bColumns, alpha: 1, rb, lda: p, cb,
+                ldb: bColumns, beta: 0, prod, ldc: p)
+        let phiSum = rawFastSumOfSquares(prod, count: p * d)
+        return (k11Sum.squareRoot(), phiSum.squareRoot())
+    }
+
+    /// Overwrites the upper triangle of the column-major rows×cols block `a` (leading dimension `rows`) with the
+    /// R factor of a Householder QR (A = Q R; Q is not kept, entries below the diagonal are left as scratch).
+    /// Backward stable column by column like LAPACK dgeqrf; R may differ from LAPACK's by the signs of its rows.
+    /// For the few (≤ 14m) columns here, level-1 BLAS on each column pair is cheaper than dgeqrf's blocked path.
+    private func householderTriangularize(_ a: UnsafeMutablePointer<Double>, rows: Int, cols: Int) {
+        for j in 0..<min(rows, cols) {
+            let length = rows - j, x = a + j + j * rows
+            let alpha = cblas_dnrm2(blasint(length), x, 1)
+            if alpha == 0 { continue }
+            let x0 = x[0]
+            let beta = x0 >= 0 ? -alpha : alpha
+            // v = x − β e₁ (stored in place of x), vᵀv = 2α(α + |x0|); H a = a − (2 vᵀa / vᵀv) v.
+            x[0] = x0 - beta
+            let scale = 2 / (2 * alpha * (alpha + abs(x0)))
+            for l in (j + 1)..<max(j + 1, cols) {
+                let y = a + j + l * rows
+                let s = cblas_ddot(blasint(length), x, 1, y, 1)
+                cblas_daxpy(blasint(length), -scale * s, x, 1, y, 1)
+            }
+            x[0] = beta
+        }
+    }
+
+    /// K₁₁ += Σ_j w_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ) (lower triangle) and Φ_top += Σ_j w_j B_j Φ_bot,j with
+    /// w_j = hs·weights[j] over the nonzero weights. Returns the new Frobenius norms.
+    private func applyStep(_ weights: [Double], stepSize hs: Double) -> (k11: Double, phiTop: Double) {
+        let rmCount = r * m
+        var used = 0
+        for (j, weight) in weights.enumerated() where weight != 0 {
+            let w = hs * weight
+            let bj = b(j), kj = k12s(j)
+            let ub = updateB.pointer + used * rmCount, uk = updateK.pointer + used * rmCount
+            ub.update(from: bj, count: rmCount)
+            for i in 0..<rmCount { uk[i] = w * kj[i] }
+            used += 1
+        }
+        let rows = used * m, up = updatePhi.pointer
+        var slot = 0
+        for (j, weight) in weights.enumerated() where weight != 0 {
+            let w = hs * weight, pj = phiBots[j].pointer
+            for col in 0..<d { for i in 0..<m { up[slot * m + i + col * rows] = w * pj[i + col * m] } }
+            slot += 1
+        }
+        cblas_dsyr2k(CblasColMajor, CblasLower, CblasNoTrans, blasint(r), blasint(rows), 1, updateB.pointer,
+                     blasint(r), updateK.pointer, blasint(r), 1, k11.pointer, blasint(r))
+        rawGemm(transposeA: false, transposeB: false, m: r, n: d, k: rows, alpha: 1, updateB.pointer, lda: r,
+                up, ldb: rows, beta: 1, phiTop.pointer, ldc: r)
+        return (lowerSymmetricNorm(), rawFastSumOfSquares(phiTop.pointer, count: r * d).squareRoot())
+    }
+
+    /// ‖K₁₁‖_F from its lower triangle.
+    private func lowerSymmetricNorm() -> Double {
+        let p = k11.pointer
+        var diagonal = 0.0, offDiagonal = 0.0
+        for j in 0..<r {
+            diagonal += p[j + j * r] * p[j + j * r]
+            offDiagonal += rawFastSumOfSquares(p + (j + 1) + j * r, count: r - j - 1)
+        }
+        return (diagonal + 2 * offDiagonal).squareRoot()
     }
 
     private func diagnostics(stage s: Int) -> FlowDiagnostics {
@@ -192,7 +314,12 @@ final class GramFlowIntegrator {
     /// K (d×d) and Φ (d×d) assembled from the blocks.
     func result() -> (gram: Matrix, transition: Matrix) {
         var k = Matrix(rows: d, cols: d), phi = Matrix(rows: d, cols: d)
-        for j in 0..<r { for i in 0..<r { k[i, j] = k11.pointer[i + j * r] } }
+        for j in 0..<r {
+            for i in j..<r {
+                k[i, j] = k11.pointer[i + j * r]
+                k[j, i] = k11.pointer[i + j * r]
+            }
+        }
         for j in 0..<m {
             for i in 0..<r {
                 k[i, r + j] = k12.pointer[i + j * r]
@@ -225,7 +352,7 @@ final class GramFlowIntegrator {
         }
         func norm(_ p: UnsafePointer<Double>, _ count: Int) -> Double { rawSumOfSquares(p, count: count).squareRoot() }
         func scale(_ count: Int, _ size: Double) -> Double { atol * Double(count).squareRoot() + rtol * size }
-        var normK11 = norm(k11.pointer, r * r), normPhiTop = norm(phiTop.pointer, r * d)
+        var normK11 = lowerSymmetricNorm(), normPhiTop = norm(phiTop.pointer, r * d)
         guard d0.isFinite, normK11.isFinite else { return outcome("non_finite") }
         if rule.isConverged(time: 0, d0) { return outcome("converged") }
 
@@ -255,22 +382,23 @@ final class GramFlowIntegrator {
             let hs = hitsEnd ? remaining : step
             for s in 1..<7 { evaluateStage(s, rows[s], stepSize: hs) }
             rhs += 6
-            let big = combineBig(e, stepSize: hs, add: false)
-            func smallError(_ derivative: (Int) -> UnsafeMutablePointer<Double>, _ old: UnsafePointer<Double>,
+            let big = bigErrorNorms(e, stepSize: hs)
+            func smallError(_ derivatives: [RawBuffer], _ old: UnsafePointer<Double>,
                             _ new: UnsafePointer<Double>, _ count: Int) -> Double {
                 var sum = 0.0
+                let d0 = derivatives[0].pointer, d2 = derivatives[2].pointer, d3 = derivatives[3].pointer
+                let d4 = derivatives[4].pointer, d5 = derivatives[5].pointer, d6 = derivatives[6].pointer
                 for i in 0..<count {
-                    var acc = 0.0
-                    for j in 0..<7 where e[j] != 0 { acc += e[j] * derivative(j)[i] }
+                    let acc = e[0] * d0[i] + e[2] * d2[i] + e[3] * d3[i] + e[4] * d4[i] + e[5] * d5[i] + e[6] * d6[i]
                     sum += (hs * acc) * (hs * acc)
                 }
                 let size = max(norm(old, count), norm(new, count))
                 return size.isFinite ? sum.squareRoot() / scale(count, size) : .nan
             }
             var err = max(big.k11 / scale(r * r, normK11), big.phiTop / scale(r * d, normPhiTop))
-            err = max(err, smallError({ self.dK12[$0].pointer }, k12.pointer, k12s(6), r * m))
-            err = max(err, smallError({ self.dK22[$0].pointer }, k22.pointer, k22s[6].pointer, m * m))
-            err = max(err, smallError({ self.dPhiBot[$0].pointer }, phiBot.pointer, phiBots[6].pointer, m * d))
+            err = max(err, smallError(dK12, k12.pointer, k12s(6), r * m))
+            err = max(err, smallError(dK22, k22.pointer, k22s[6].pointer, m * m))
+            err = max(err, smallError(dPhiBot, phiBot.pointer, phiBots[6].pointer, m * d))
             if big.k11.isNaN || big.phiTop.isNaN { err = .nan }
 
             if !err.isFinite {
@@ -292,7 +420,7 @@ final class GramFlowIntegrator {
                     lastRejected = true
                     continue
                 }
-                (normK11, normPhiTop) = combineBig(a[6], stepSize: hs, add: true)
+                (normK11, normPhiTop) = applyStep(a[6], stepSize: hs)
                 k12.pointer.update(from: k12s(6), count: r * m)
                 k22.pointer.update(from: k22s[6].pointer, count: m * m)
                 phiBot.pointer.update(from: phiBots[6].pointer, count: m * d)
