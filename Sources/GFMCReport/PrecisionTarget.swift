@@ -2,21 +2,64 @@ import Foundation
 import GFMCEngine
 import GFMCStatistics
 
+/// A per-trial yes/no event whose probability a precision target can ask to pin down.
+///
+/// Which trials count follows `StudySummary`: Theorem 12 events are over converged trials (the theorem
+/// speaks about the limit); the initialization events of Lemma 11 and the Theorem 3 check are over all trials.
+public enum TrialEvent: String, Codable, CaseIterable, Sendable {
+    case theorem12Holds, theorem12CorrectedHolds, lemma33Holds, lemma34Holds, lemma35Holds, theorem3Holds
+
+    /// Whether the event depends on δ (and so on the target's `delta`).
+    public var needsDelta: Bool {
+        switch self {
+        case .theorem12Holds, .theorem12CorrectedHolds, .lemma34Holds, .lemma35Holds: return true
+        case .lemma33Holds, .theorem3Holds: return false
+        }
+    }
+
+    /// Counted over converged trials only.
+    public var convergedTrialsOnly: Bool { self == .theorem12Holds || self == .theorem12CorrectedHolds }
+
+    /// The event's value in `trial` at the δ with index `deltaIndex` (nil when that δ was not evaluated).
+    public func value(in trial: TrialResult, deltaIndex: Int?) -> Bool? {
+        if !needsDelta { return self == .lemma33Holds ? trial.lemma33Holds : trial.theorem3Holds }
+        guard let i = deltaIndex, i < trial.bounds.count else { return nil }
+        let check = trial.bounds[i]
+        switch self {
+        case .theorem12Holds: return check.theorem12Holds
+        case .theorem12CorrectedHolds: return check.theorem12CorrectedHolds
+        case .lemma34Holds: return check.lemma34Holds
+        case .lemma35Holds: return check.lemma35Holds
+        case .lemma33Holds, .theorem3Holds: return nil
+        }
+    }
+}
+
+/// Which norm a distance target refers to.
+public enum DistanceNorm: String, Codable, Sendable {
+    case frobenius, `operator`
+
+    public func distance(of trial: TrialResult) -> Double {
+        self == .frobenius ? trial.distanceFrobenius : trial.distanceOperator
+    }
+}
+
 /// A precision a study may ask for instead of a fixed number of trials. Every target applies to every
 /// width separately and is evaluated at the allocator's confidence level (0.95 by default).
 public enum PrecisionTarget: Codable, Equatable, Sendable, CustomStringConvertible {
-    /// The Wilson interval of P(Theorem 12 holds, as stated) at failure probability `delta` (which must be one
-    /// of the study's δ) over converged trials is at most `epsilon` wide (upper − lower).
-    case boundProbabilityWilsonWidth(epsilon: Double, delta: Double)
-    /// The Student-t interval of the mean Frobenius distance over converged trials is at most `epsilon` wide.
-    case meanDistanceCIWidth(epsilon: Double)
+    /// The Wilson interval of P(`event`) is at most `epsilon` wide (upper − lower). `delta` must be one of
+    /// the study's δ when `event.needsDelta`, and is ignored otherwise.
+    case eventProbabilityWilsonWidth(epsilon: Double, event: TrialEvent, delta: Double?)
+    /// The Student-t interval of the mean distance (in `norm`) over converged trials is at most `epsilon` wide.
+    case meanDistanceCIWidth(epsilon: Double, norm: DistanceNorm)
 
     public var description: String {
         switch self {
-        case let .boundProbabilityWilsonWidth(epsilon, delta):
-            return "Wilson width of P(Theorem 12 holds, delta=\(delta)) <= \(epsilon)"
-        case let .meanDistanceCIWidth(epsilon):
-            return "t-interval width of mean Frobenius distance <= \(epsilon)"
+        case let .eventProbabilityWilsonWidth(epsilon, event, delta):
+            let at = event.needsDelta ? ", delta=\(delta ?? .nan)" : ""
+            return "Wilson width of P(\(event.rawValue)\(at)) <= \(epsilon)"
+        case let .meanDistanceCIWidth(epsilon, norm):
+            return "t-interval width of mean \(norm.rawValue) distance <= \(epsilon)"
         }
     }
 }
@@ -89,14 +132,17 @@ public struct TrialAllocator: Sendable {
         }
         for target in targets {
             switch target {
-            case let .boundProbabilityWilsonWidth(epsilon, delta):
+            case let .eventProbabilityWilsonWidth(epsilon, event, delta):
                 guard epsilon > 0 && epsilon.isFinite else {
                     throw StatisticsError("precision target epsilon must be positive, got \(epsilon)")
                 }
-                guard TrialAllocator.index(of: delta, in: deltas) != nil else {
-                    throw StatisticsError("precision target delta \(delta) is not one of the study's deltas \(deltas)")
+                if event.needsDelta {
+                    guard let delta, TrialAllocator.index(of: delta, in: deltas) != nil else {
+                        throw StatisticsError("precision target \(event.rawValue): delta \(delta.map { "\($0)" } ?? "missing") "
+                                              + "is not one of the study's deltas \(deltas)")
+                    }
                 }
-            case let .meanDistanceCIWidth(epsilon):
+            case let .meanDistanceCIWidth(epsilon, _):
                 guard epsilon > 0 && epsilon.isFinite else {
                     throw StatisticsError("precision target epsilon must be positive, got \(epsilon)")
                 }
@@ -124,7 +170,7 @@ public struct TrialAllocator: Sendable {
         var neededConverged = 0      // max over unmet targets, in converged trials
         var cannotProject = false
         for target in targets {
-            let (met, needed) = evaluate(target, converged: converged)
+            let (met, needed) = evaluate(target, trials: trials, converged: converged)
             if met { continue }
             allMet = false
             if let needed { neededConverged = max(neededConverged, needed) } else { cannotProject = true }
@@ -154,13 +200,17 @@ public struct TrialAllocator: Sendable {
                                additionalTrials: additional, capReached: capReached, projectedTrials: projected)
     }
 
-    /// Whether `target` is met, and if not the projected number of converged trials (nil: cannot project).
-    func evaluate(_ target: PrecisionTarget, converged: [TrialResult]) -> (Bool, Int?) {
+    /// Whether `target` is met, and if not the projected number of counted trials (nil: cannot project).
+    /// Projections for events over all trials are also divided by the converged fraction by the caller,
+    /// which can only over-ask, never stop a width short of its target.
+    func evaluate(_ target: PrecisionTarget, trials: [TrialResult], converged: [TrialResult]) -> (Bool, Int?) {
         let z = SpecialFunctions.normalQuantile(1 - (1 - confidenceLevel) / 2)
         switch target {
-        case let .boundProbabilityWilsonWidth(epsilon, delta):
-            guard let i = TrialAllocator.index(of: delta, in: deltas) else { return (false, nil) }
-            let events = converged.compactMap { i < $0.bounds.count ? $0.bounds[i].theorem12Holds : nil }
+        case let .eventProbabilityWilsonWidth(epsilon, event, delta):
+            let deltaIndex = delta.flatMap { TrialAllocator.index(of: $0, in: deltas) }
+            if event.needsDelta && deltaIndex == nil { return (false, nil) }
+            let counted = event.convergedTrialsOnly ? converged : trials
+            let events = counted.compactMap { event.value(in: $0, deltaIndex: deltaIndex) }
             let n = events.count
             guard n > 0 else { return (false, nil) }
             let k = events.filter { $0 }.count
@@ -172,8 +222,8 @@ public struct TrialAllocator: Sendable {
                 return 2 * z / (md + z2) * (md * p * (1 - p) + z2 / 4).squareRoot() <= epsilon
             }
             return (false, needed)
-        case let .meanDistanceCIWidth(epsilon):
-            let values = converged.map(\.distanceFrobenius).filter { $0.isFinite }
+        case let .meanDistanceCIWidth(epsilon, norm):
+            let values = converged.map(norm.distance(of:)).filter { $0.isFinite }
             let n = values.count
             guard n >= 2 else { return (false, nil) }
             let s = Descriptive.sampleStandardDeviation(values)

@@ -7,7 +7,7 @@ import Foundation
 @Suite struct IntegratorStoppingTests {
     static func smallProblem() throws -> (Problem, Matrix, Matrix) {
         var rng = IntegratorTestRNG(seed: 41)
-        let problem = try randomProblem(samples: 5, inputs: 8, outputs: 2, rng: &rng)
+        let problem = try integratorRandomProblem(samples: 5, inputs: 8, outputs: 2, rng: &rng)
         return (problem, rng.matrix(8, 6, scale: 0.4), rng.matrix(2, 6, scale: 0.4))
     }
 
@@ -19,7 +19,7 @@ import Foundation
         #expect(!w.outcome.converged)
         #expect(w.outcome.stopReason == "max_steps")
         #expect(w.outcome.steps <= 3)
-        let zr = reducedState(problem, u: u0, v: v0)
+        let zr = integratorReducedState(problem, u: u0, v: v0)
         let g = try GramEngine.integrate(problem: problem, reducedGram: zr.times(zr, transposeOther: true),
                                          settings: settings)
         #expect(!g.outcome.converged)
@@ -54,14 +54,14 @@ import Foundation
         // Excess loss computed independently from Θ: L(Θ) − L*.
         let theta0 = u0.times(v0, transposeOther: true)
         #expect(abs(run.outcome.initialExcessLoss - (problem.loss(theta: theta0) - problem.optimalLoss)) <= 1e-12)
-        // DP5 with FSAL: 6 evaluations per attempted step, 1 initial, 1 initial-step probe.
-        #expect(run.outcome.rhsEvaluations == 2 + 6 * (run.outcome.steps + run.outcome.rejectedSteps))
+        // DP5 with FSAL: 6 evaluations per attempted step plus the one at the start.
+        #expect(run.outcome.rhsEvaluations == 1 + 6 * (run.outcome.steps + run.outcome.rejectedSteps))
     }
 
     @Test func alreadyOptimalStartConvergesAtOnce() throws {
         // The invariant-set start exactly at Θ̂ with U2 = 0 and balanced, exact factors is a fixed point.
         var rng = IntegratorTestRNG(seed: 42)
-        let problem = try randomProblem(samples: 3, inputs: 5, outputs: 1, rng: &rng)
+        let problem = try integratorRandomProblem(samples: 3, inputs: 5, outputs: 1, rng: &rng)
         let svd = try problem.thetaHat.svd()
         let s = svd.singularValues[0].squareRoot()
         let u0 = svd.u * s, v0 = svd.v * s
@@ -76,7 +76,7 @@ import Foundation
         let w = try WeightsEngine.integrate(problem: problem, u0: u0, v0: v0, settings: settings)
         #expect(w.outcome.stopReason == "non_finite" && !w.outcome.converged)
         #expect(w.outcome.finalExcessLoss.isFinite)
-        let zr = reducedState(problem, u: u0, v: v0)
+        let zr = integratorReducedState(problem, u: u0, v: v0)
         let g = try GramEngine.integrate(problem: problem, reducedGram: zr.times(zr, transposeOther: true),
                                          settings: settings)
         #expect(g.outcome.stopReason == "non_finite")

@@ -123,13 +123,13 @@ struct AllocatorTests {
     @Test func meetsTargetsWithZeroAndProjectsTheRest() throws {
         let trials = Fixtures.trials(perWidth: 40)
         // A loose target is met everywhere.
-        let loose = try TrialAllocator(targets: [.meanDistanceCIWidth(epsilon: 10)], deltas: Fixtures.deltas,
+        let loose = try TrialAllocator(targets: [.meanDistanceCIWidth(epsilon: 10, norm: .frobenius)], deltas: Fixtures.deltas,
                                        maximumTrialsPerWidth: 1000)
         let plan = loose.plan(trials: trials, widths: Fixtures.widths)
         #expect(plan.isComplete && plan.widths.allSatisfy(\.targetsMet))
         // A tight target: the projected total should be close to (2·1.96·s/ε)²/(converged fraction).
         let epsilon = 0.01
-        let tight = try TrialAllocator(targets: [.meanDistanceCIWidth(epsilon: epsilon)], deltas: Fixtures.deltas,
+        let tight = try TrialAllocator(targets: [.meanDistanceCIWidth(epsilon: epsilon, norm: .frobenius)], deltas: Fixtures.deltas,
                                        maximumTrialsPerWidth: 100_000, minimumBatch: 4)
         let p = tight.plan(trials: trials, widths: Fixtures.widths)
         let w100 = try #require(p.widths.first { $0.width == 100 })
@@ -146,7 +146,7 @@ struct AllocatorTests {
 
     @Test func capIsRespectedAndReported() throws {
         let trials = Fixtures.trials(perWidth: 40)
-        let a = try TrialAllocator(targets: [.boundProbabilityWilsonWidth(epsilon: 0.01, delta: 0.05)],
+        let a = try TrialAllocator(targets: [.eventProbabilityWilsonWidth(epsilon: 0.01, event: .theorem12Holds, delta: 0.05)],
                                    deltas: Fixtures.deltas, maximumTrialsPerWidth: 50)
         let plan = a.plan(trials: trials, widths: Fixtures.widths + [25_600])
         for w in plan.widths where w.width != 25_600 {
@@ -154,7 +154,7 @@ struct AllocatorTests {
         }
         // An unseen width starts with the minimum batch.
         #expect(plan.additionalTrials(forWidth: 25_600) == 8)
-        let capped = try TrialAllocator(targets: [.boundProbabilityWilsonWidth(epsilon: 0.01, delta: 0.05)],
+        let capped = try TrialAllocator(targets: [.eventProbabilityWilsonWidth(epsilon: 0.01, event: .theorem12Holds, delta: 0.05)],
                                         deltas: Fixtures.deltas, maximumTrialsPerWidth: 40)
         let done = capped.plan(trials: trials, widths: Fixtures.widths)
         #expect(done.isComplete && done.widths.allSatisfy { $0.capReached && !$0.targetsMet })
@@ -162,8 +162,8 @@ struct AllocatorTests {
 
     @Test func planIsIndependentOfOrderAndDuplicates() throws {
         let trials = Fixtures.trials(perWidth: 30)
-        let a = try TrialAllocator(targets: [.boundProbabilityWilsonWidth(epsilon: 0.2, delta: 0.01),
-                                             .meanDistanceCIWidth(epsilon: 0.02)],
+        let a = try TrialAllocator(targets: [.eventProbabilityWilsonWidth(epsilon: 0.2, event: .theorem12Holds, delta: 0.01),
+                                             .meanDistanceCIWidth(epsilon: 0.02, norm: .frobenius)],
                                    deltas: Fixtures.deltas, maximumTrialsPerWidth: 500)
         var rng = SplitMix64(seed: 5)
         var shuffled = trials + trials.prefix(10)
@@ -173,14 +173,54 @@ struct AllocatorTests {
 
     @Test func invalidSettingsAreRejectedWithAMessage() {
         #expect(throws: StatisticsError.self) {
-            try TrialAllocator(targets: [.boundProbabilityWilsonWidth(epsilon: 0.1, delta: 0.2)],
+            try TrialAllocator(targets: [.eventProbabilityWilsonWidth(epsilon: 0.1, event: .theorem12Holds, delta: 0.2)],
                                deltas: Fixtures.deltas, maximumTrialsPerWidth: 10)
         }
         #expect(throws: StatisticsError.self) {
-            try TrialAllocator(targets: [.meanDistanceCIWidth(epsilon: 0)], deltas: [], maximumTrialsPerWidth: 10)
+            try TrialAllocator(targets: [.meanDistanceCIWidth(epsilon: 0, norm: .frobenius)], deltas: [], maximumTrialsPerWidth: 10)
         }
         #expect(throws: StatisticsError.self) {
             try TrialAllocator(targets: [], deltas: [], maximumTrialsPerWidth: 0)
+        }
+    }
+}
+
+/// Every event a precision target can name is read from the right field and counted over the right trials.
+@Suite("Precision targets on every event")
+struct PrecisionEventTests {
+    func trial(_ index: Int, converged: Bool, lemma33: Bool, theorem3: Bool, lemma34: Bool) -> TrialResult {
+        var t = TrialResult(id: TrialID(width: 100, index: index), engine: "sampled", method: "flow")
+        t.converged = converged
+        t.lemma33Holds = lemma33
+        t.theorem3Holds = theorem3
+        t.distanceFrobenius = 1
+        t.distanceOperator = 1
+        t.bounds = [BoundCheck(delta: 0.05, lemma34Bound: 1, lemma34Holds: lemma34, lemma35Bound: 1, lemma35Holds: true,
+                               theorem12Bound: 1, theorem12Holds: true, theorem12BoundCorrected: 1,
+                               theorem12CorrectedHolds: false, theorem12WidthThreshold: 1, widthExceedsThreshold: true)]
+        return t
+    }
+
+    @Test func eventsReadTheirOwnFieldAndTrialSet() throws {
+        // 40 trials: the first 20 did not converge. lemma33 holds in all; theorem3 in none; lemma34 alternates.
+        let trials = (0..<40).map { trial($0, converged: $0 >= 20, lemma33: true, theorem3: false, lemma34: $0 % 2 == 0) }
+        func evaluate(_ event: TrialEvent, delta: Double? = 0.05) throws -> WidthAllocation {
+            let allocator = try TrialAllocator(targets: [.eventProbabilityWilsonWidth(epsilon: 0.2, event: event, delta: delta)],
+                                               deltas: [0.05], maximumTrialsPerWidth: 1000)
+            return allocator.plan(trials: trials, widths: [100]).widths[0]
+        }
+        // A certain event over 40 trials: Wilson width ≈ 0.088 ≤ 0.2, met.
+        #expect(try evaluate(.lemma33Holds, delta: nil).targetsMet)
+        #expect(try evaluate(.theorem3Holds, delta: nil).targetsMet)
+        // p = 1/2 over 40 trials: width ≈ 0.29 > 0.2, not met.
+        #expect(try !evaluate(.lemma34Holds).targetsMet)
+        // Theorem 12 counts converged trials only: 20 certain outcomes, width ≈ 0.16, met; the corrected form
+        // is never true, also certain.
+        #expect(try evaluate(.theorem12Holds).targetsMet)
+        #expect(try evaluate(.theorem12CorrectedHolds).targetsMet)
+        #expect(throws: StatisticsError.self) {
+            _ = try TrialAllocator(targets: [.eventProbabilityWilsonWidth(epsilon: 0.2, event: .lemma35Holds, delta: nil)],
+                                   deltas: [0.05], maximumTrialsPerWidth: 10)
         }
     }
 }

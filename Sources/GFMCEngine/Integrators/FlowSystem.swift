@@ -1,11 +1,9 @@
 import Foundation
 
-/// What a driver needs from one right-hand side (internal). The state is a flat vector of `dimension`
-/// doubles split into `parts` (U and V; or K and Φ) that the error control measures separately.
+/// What the gradient-descent driver needs from a system (internal). The state is a flat vector of
+/// `dimension` doubles.
 protocol FlowSystem: AnyObject {
     var dimension: Int { get }
-    /// Disjoint index ranges covering the state; the local error is measured per part (see `IntegrationSettings`).
-    var parts: [Range<Int>] { get }
     /// dy = f(y), the gradient-flow vector field.
     func derivative(_ y: UnsafePointer<Double>, into dy: UnsafeMutablePointer<Double>)
     /// Excess loss, motion rate and dissipation at `y`; `dy` must be f(y) at the same state.
@@ -23,6 +21,12 @@ struct FlowDiagnostics {
     var motion: Double
     /// ‖dZ/dt‖_F² = tr(S K S) = −d(L − L*)/dt.
     var dissipation: Double
+    /// ‖Σx^{-1/2} E‖_F = ‖U1Vᵀ(∞) − U1Vᵀ‖_F exactly (since U1Vᵀ → Σx^{-1/2}Ỹ): the remaining change of the
+    /// row-space part of Θ.
+    var rowSpaceResidual: Double = 0
+    /// Size of the numbers from which U1Vᵀ is formed (‖K₁₂‖_F in the Gram engine, ‖U‖_F‖V‖_F for the weights):
+    /// the integration noise in U1Vᵀ is about relativeTolerance times this.
+    var representationScale: Double = 0
 
     var isFinite: Bool { excessLoss.isFinite && motion.isFinite && dissipation.isFinite }
 }
@@ -36,9 +40,18 @@ struct StoppingRule {
     /// 2·motion/ρ at the last check: the estimated remaining relative motion of Z.
     private(set) var remainingMotion: Double = .nan
 
-    init(settings: IntegrationSettings) {
+    /// ‖Θ̂‖_F = ‖Σx^{-1/2}Ỹ‖_F, the limit of ‖U1Vᵀ‖_F.
+    let thetaHatNorm: Double
+    /// Relative noise level of the integrator (relativeTolerance for `.flow`, 0 for `.gd`).
+    let noiseLevel: Double
+    /// ‖U1Vᵀ(∞) − U1Vᵀ‖_F / ‖Θ̂‖_F at the last check.
+    private(set) var rowSpaceRemaining: Double = .nan
+
+    init(settings: IntegrationSettings, problem: Problem) {
         excessLossTolerance = settings.excessLossTolerance
         thetaChangeTolerance = settings.thetaChangeTolerance
+        thetaHatNorm = problem.thetaHat.frobeniusNorm
+        noiseLevel = settings.method == .flow ? settings.relativeTolerance : 0
     }
 
     /// Records the state at `time` and says whether the run has converged there.
@@ -54,7 +67,12 @@ struct StoppingRule {
         } else {
             remainingMotion = rate > 0 && rate.isFinite ? 2 * d.motion / rate : .infinity
         }
-        return d.excessLoss <= excessLossTolerance && remainingMotion <= thetaChangeTolerance
+        rowSpaceRemaining = thetaHatNorm > 0 ? d.rowSpaceResidual / thetaHatNorm : 0
+        // The row-space part must be within thetaChangeTolerance of its limit, or at the integrator's noise
+        // level (100 × relativeTolerance × the scale it is computed from), whichever is larger.
+        let rowSpaceConverged = d.rowSpaceResidual
+            <= thetaChangeTolerance * thetaHatNorm + 100 * noiseLevel * d.representationScale
+        return d.excessLoss <= excessLossTolerance && remainingMotion <= thetaChangeTolerance && rowSpaceConverged
     }
 }
 

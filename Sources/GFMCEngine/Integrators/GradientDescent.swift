@@ -2,14 +2,15 @@
 /// evaluated once, the stopping rule is checked, then the system's exact discrete update is applied.
 enum GradientDescent {
     static func run(_ system: some FlowSystem, state y: UnsafeMutablePointer<Double>,
-                    settings: IntegrationSettings) -> IntegrationOutcome {
+                    settings: IntegrationSettings,
+                          problem: Problem) -> IntegrationOutcome {
         let dim = system.dimension
         let eta = settings.gdStepSize
         let gradientBuffer = RawBuffer(count: dim)
         defer { withExtendedLifetime(gradientBuffer) {} }
         let dy = gradientBuffer.pointer
 
-        var rule = StoppingRule(settings: settings)
+        var rule = StoppingRule(settings: settings, problem: problem)
         var trace: [TracePoint] = []
         var k = 0, rhs = 0
         var first: FlowDiagnostics?

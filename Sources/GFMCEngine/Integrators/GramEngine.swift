@@ -6,7 +6,8 @@ import GFMCLinearAlgebra
 /// Flow: dK/dt = S K + K S, dΦ/dt = S Φ, S = [[0, B], [Bᵀ, 0]], B = Σx^{1/2} E, E = Ỹ − Σx^{1/2} K₁₂.
 /// The state is kept in blocks K₁₁ (r×r), K₁₂ (r×m), K₂₂ (m×m), Φ_top (r×(r+m)), Φ_bot (m×(r+m)); each block is
 /// its own part for the error control, so the small blocks that carry U1Vᵀ and V are integrated to their own
-/// relative accuracy. With T = S K: T₁₁ = B K₁₂ᵀ, T₁₂ = B K₂₂, T₂₁ = Bᵀ K₁₁, T₂₂ = Bᵀ K₁₂, and
+/// relative accuracy. `.flow` runs `GramFlowIntegrator` (stages of the big blocks K₁₁, Φ_top in factored form);
+/// `.gd` runs `GramSystem` below. With T = S K: T₁₁ = B K₁₂ᵀ, T₁₂ = B K₂₂, T₂₁ = Bᵀ K₁₁, T₂₂ = Bᵀ K₁₂, and
 /// dK₁₁ = T₁₁ + T₁₁ᵀ, dK₁₂ = T₁₂ + T₂₁ᵀ, dK₂₂ = T₂₂ + T₂₂ᵀ (O(r·m·(r+m)), exactly symmetric); dΦ_top = B Φ_bot,
 /// dΦ_bot = Bᵀ Φ_top. Gradient descent: Z ← (I + ηS) Z, i.e. K ← K + η(SK + KS) + η² S K S, Φ ← Φ + η S Φ.
 public enum GramEngine {
@@ -28,25 +29,28 @@ public enum GramEngine {
             throw ProblemError.invalid(field: "K0", reason: "not symmetric (max |K − Kᵀ| = \(asymmetry))")
         }
 
-        let system = GramSystem(problem: problem)
-        let state = RawBuffer(count: system.dimension)
-        system.load(gram: k0.symmetrized, into: state.pointer)
-        let outcome: IntegrationOutcome
         switch settings.method {
-        case .flow: outcome = DormandPrince.integrate(system, state: state.pointer, settings: settings)
-        case .gd: outcome = GradientDescent.run(system, state: state.pointer, settings: settings)
+        case .flow:
+            let integrator = GramFlowIntegrator(problem: problem, k0: k0.symmetrized)
+            let outcome = integrator.integrateFlow(settings: settings)
+            let (gram, transition) = integrator.result()
+            return (gram, transition, outcome)
+        case .gd:
+            let system = GramSystem(problem: problem)
+            let state = RawBuffer(count: system.dimension)
+            system.load(gram: k0.symmetrized, into: state.pointer)
+            let outcome = GradientDescent.run(system, state: state.pointer, settings: settings, problem: problem)
+            let (gram, transition) = system.unload(state.pointer)
+            return (gram, transition, outcome)
         }
-        let (gram, transition) = system.unload(state.pointer)
-        return (gram, transition, outcome)
     }
 }
 
-/// The Gram-form vector field. State layout (column-major blocks, d = r + m):
+/// The Gram-form vector field and its exact gradient-descent map. State layout (column-major blocks, d = r + m):
 /// K₁₁ (r×r) | K₁₂ (r×m) | K₂₂ (m×m) | Φ_top (r×d) | Φ_bot (m×d).
 final class GramSystem: FlowSystem {
     let r: Int, m: Int, d: Int
     let dimension: Int
-    let parts: [Range<Int>]
     let o11: Int, o12: Int, o22: Int, oTop: Int, oBot: Int
     private let yTilde: RawBuffer
     private let sqrtSigma: [Double]
@@ -64,7 +68,6 @@ final class GramSystem: FlowSystem {
         oTop = o22 + m * m
         oBot = oTop + r * d
         dimension = oBot + m * d
-        parts = [o11..<o12, o12..<o22, o22..<oTop, oTop..<oBot, oBot..<dimension].filter { !$0.isEmpty }
         yTilde = RawBuffer(copying: problem.yTilde.storage)
         sqrtSigma = problem.sigmaX.map { $0.squareRoot() }
         b = RawBuffer(count: r * m)
@@ -107,18 +110,20 @@ final class GramSystem: FlowSystem {
 
     /// B = Σx^{1/2}(Ỹ − Σx^{1/2} K₁₂); returns (½‖E‖², ‖B‖²).
     @discardableResult
-    private func formB(_ y: UnsafePointer<Double>) -> (loss: Double, motionSquared: Double) {
-        var lossSum = 0.0, motionSum = 0.0
+    private func formB(_ y: UnsafePointer<Double>) -> (loss: Double, motionSquared: Double, rowSpaceSquared: Double) {
+        var lossSum = 0.0, motionSum = 0.0, rowSum = 0.0
         for j in 0..<m {
             for i in 0..<r {
                 let e = yTilde.pointer[i + j * r] - sqrtSigma[i] * y[o12 + i + j * r]
                 let be = sqrtSigma[i] * e
+                let re = e / sqrtSigma[i]
                 b.pointer[i + j * r] = be
                 lossSum += e * e
                 motionSum += be * be
+                rowSum += re * re
             }
         }
-        return (0.5 * lossSum, motionSum)
+        return (0.5 * lossSum, motionSum, rowSum)
     }
 
     func derivative(_ y: UnsafePointer<Double>, into dy: UnsafeMutablePointer<Double>) {
@@ -147,7 +152,7 @@ final class GramSystem: FlowSystem {
     }
 
     func diagnostics(_ y: UnsafePointer<Double>, derivative dy: UnsafePointer<Double>) -> FlowDiagnostics {
-        let (loss, motionSquared) = formB(y)
+        let (loss, motionSquared, rowSpaceSquared) = formB(y)
         // tr(S K S) = ⟨B, B K₂₂⟩ + ⟨B, K₁₁ B⟩ = ‖B V‖² + ‖Bᵀ U1‖².
         rawGemm(transposeA: false, transposeB: false, m: r, n: m, k: m, alpha: 1, b.pointer, lda: r,
                 y + o22, ldb: m, beta: 0, w1.pointer, ldc: r)
@@ -155,7 +160,9 @@ final class GramSystem: FlowSystem {
                 b.pointer, ldb: r, beta: 0, w2.pointer, ldc: r)
         var dissipation = 0.0
         for i in 0..<(r * m) { dissipation += b.pointer[i] * (w1.pointer[i] + w2.pointer[i]) }
-        return FlowDiagnostics(excessLoss: loss, motion: motionSquared.squareRoot(), dissipation: dissipation)
+        return FlowDiagnostics(excessLoss: loss, motion: motionSquared.squareRoot(), dissipation: dissipation,
+                               rowSpaceResidual: rowSpaceSquared.squareRoot(),
+                               representationScale: rawSumOfSquares(y + o12, count: r * m).squareRoot())
     }
 
     func gradientDescentStep(_ y: UnsafeMutablePointer<Double>, derivative dy: UnsafePointer<Double>,

@@ -62,3 +62,44 @@ func rawSumOfSquares(_ x: UnsafePointer<Double>, count: Int) -> Double {
     for i in 0..<count { s += x[i] * x[i] }
     return s
 }
+
+/// `rawGemm` for the thin products of the Gram integrator: when the result is a single column (n = 1) or a
+/// single row (m = 1) it is one `dgemv` (OpenBLAS's level-3 path packs whole operands for a one-column product,
+/// which costs more than the product itself). Same result up to rounding.
+@inline(__always)
+func rawThinGemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                 _ a: UnsafePointer<Double>, lda: Int, _ b: UnsafePointer<Double>, ldb: Int,
+                 beta: Double, _ c: UnsafeMutablePointer<Double>, ldc: Int) {
+    if m == 0 || n == 0 || k == 0 || (n != 1 && m != 1) {
+        rawGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a, lda: lda,
+                b, ldb: ldb, beta: beta, c, ldc: ldc)
+        return
+    }
+    if n == 1 {
+        // c (m×1) = alpha·op(a)·x + beta·c, x = op(b) (k×1): entries b[l] (no transpose) or b[l·ldb].
+        let incx = transposeB ? max(1, ldb) : 1
+        if transposeA {   // a stored k×m
+            cblas_dgemv(CblasColMajor, CblasTrans, blasint(k), blasint(m), alpha, a, blasint(max(1, lda)),
+                        b, blasint(incx), beta, c, 1)
+        } else {          // a stored m×k
+            cblas_dgemv(CblasColMajor, CblasNoTrans, blasint(m), blasint(k), alpha, a, blasint(max(1, lda)),
+                        b, blasint(incx), beta, c, 1)
+        }
+        return
+    }
+    // m == 1: cᵀ (n×1) = alpha·op(b)ᵀ·op(a)ᵀ + beta·cᵀ; op(a)ᵀ has entries a[l·lda] (no transpose) or a[l].
+    let incx = transposeA ? 1 : max(1, lda)
+    if transposeB {       // b stored n×k, op(b)ᵀ = b
+        cblas_dgemv(CblasColMajor, CblasNoTrans, blasint(n), blasint(k), alpha, b, blasint(max(1, ldb)),
+                    a, blasint(incx), beta, c, blasint(max(1, ldc)))
+    } else {              // b stored k×n, op(b)ᵀ = bᵀ
+        cblas_dgemv(CblasColMajor, CblasTrans, blasint(k), blasint(n), alpha, b, blasint(max(1, ldb)),
+                    a, blasint(incx), beta, c, blasint(max(1, ldc)))
+    }
+}
+
+/// Σ x_i² over `count` entries with BLAS `ddot` (vectorized; rounding differs from `rawSumOfSquares`).
+@inline(__always)
+func rawFastSumOfSquares(_ x: UnsafePointer<Double>, count: Int) -> Double {
+    count > 0 ? cblas_ddot(blasint(count), x, 1, x, 1) : 0
+}

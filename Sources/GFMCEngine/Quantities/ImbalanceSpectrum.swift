@@ -5,8 +5,10 @@ import GFMCLinearAlgebra
 ///
 /// The nonzero eigenvalues of D equal the nonzero eigenvalues of K_r J, with K_r = Z_r Z_rᵀ and
 /// J = diag(I_r, −I_m) (D = Z_rᵀ J Z_r and K_r J = Z_r Z_rᵀ J share their nonzero spectrum). K_r J is not
-/// symmetric, so they are computed as the eigenvalues of the symmetric K_r^{1/2} J K_r^{1/2} (similar to
-/// K_r J when K_r is definite, and with the same nonzero spectrum in general): a symmetric eigenproblem,
+/// symmetric, so they are computed as the eigenvalues of a symmetric matrix with the same nonzero spectrum:
+/// Lᵀ J L with the Cholesky factor K_r = L Lᵀ when K_r is numerically positive definite (LAPACK dpotrf
+/// succeeds; the usual case h ≥ r + m), otherwise K_r^{1/2} J K_r^{1/2} from the eigendecomposition of K_r
+/// (both similar to K_r J when K_r is definite). Either way a backward-stable symmetric eigenproblem,
 /// accurate to about ε·‖K_r‖₂ absolute.
 ///
 /// Eigenvalues with |λ| ≤ `zeroTolerance` = 64·(r+m)·ε·‖K_r‖₂ are treated as exact zeros (they are rounding
@@ -14,7 +16,7 @@ import GFMCLinearAlgebra
 /// law of inertia on Z_rᵀ J Z_r); its remaining eigenvalues are 0, which is how the paper's convention
 /// "λ_i(A) = 0 beyond the size" and the case h < r + m (fewer eigenvalues than r + m) both come out.
 public struct ImbalanceSpectrum: Sendable, Equatable {
-    /// Eigenvalues of K_r^{1/2} J K_r^{1/2}, decreasing (r + m of them), before zero thresholding.
+    /// Eigenvalues of Lᵀ J L (or K_r^{1/2} J K_r^{1/2}), decreasing (r + m of them), before zero thresholding.
     public let eigenvalues: [Double]
     /// The positive eigenvalues of D, decreasing.
     public let positive: [Double]
@@ -29,12 +31,28 @@ public struct ImbalanceSpectrum: Sendable, Equatable {
     public init(reducedGram k: Matrix, rank r: Int) throws {
         precondition(k.isSquare && k.rows >= r, "K_r must be square with at least r rows")
         let p = k.rows
-        let sym = k.symmetrized
-        let root = try sym.symmetricSquareRoot()
-        var scaled = root
-        for j in r..<p { for i in 0..<p { scaled[i, j] = -scaled[i, j] } }   // K^{1/2} J
-        let values = try scaled.times(root).symmetrized.symmetricEigenvalues()
-        let norm = try sym.symmetricEigenvalues().first ?? 0
+        let symmetric = k.symmetrized
+        let norm: Double, values: [Double]
+        if let factor = try? symmetric.cholesky() {
+            // K = L Lᵀ: Lᵀ J L = L_topᵀ L_top − L_botᵀ L_bot (rows of L split at r); ‖K‖₂ from K's eigenvalues.
+            norm = try symmetric.symmetricEigenvalues().first ?? 0
+            var signed = factor
+            for j in 0..<p { for i in r..<p { signed[i, j] = -signed[i, j] } }   // J L
+            values = try factor.times(signed, transposeSelf: true).symmetrized.symmetricEigenvalues()
+        } else {
+            // One eigendecomposition K = Q diag(κ) Qᵀ gives both K^{1/2} = Q diag(sqrt κ₊) Qᵀ and ‖K‖₂ = κ₁.
+            let eigen = try symmetric.symmetricEigen()
+            norm = eigen.values.first ?? 0
+            var scaledVectors = eigen.vectors
+            for j in 0..<p {
+                let s = max(eigen.values[j], 0).squareRoot()
+                for i in 0..<p { scaledVectors[i, j] *= s }
+            }
+            let root = scaledVectors.times(eigen.vectors, transposeOther: true).symmetrized
+            var scaled = root
+            for j in r..<p { for i in 0..<p { scaled[i, j] = -scaled[i, j] } }   // K^{1/2} J
+            values = try scaled.times(root).symmetrized.symmetricEigenvalues()
+        }
         let tol = 64 * Double(max(p, 1)) * Double.ulpOfOne * max(norm, 0)
         eigenvalues = values
         positive = values.filter { $0 > tol }

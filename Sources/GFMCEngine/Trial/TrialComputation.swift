@@ -67,8 +67,9 @@ struct TrialComputation {
                 let (gram, transition, out) = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: settings)
                 outcome = out
                 finalGram = gram
-                let cPhi = start.nullSpaceCoupling.times(transition, transposeOther: true)
-                nullSpaceFinal = cPhi.block(rows: 0..<cPhi.rows, cols: r..<(r + m))
+                // U2(0)V(∞)ᵀ = C(0) Φᵀ restricted to the V columns = C(0) Φ_Vᵀ, Φ_V the last m rows of Φ.
+                let phiV = transition.block(rows: r..<(r + m), cols: 0..<(r + m))
+                nullSpaceFinal = start.nullSpaceCoupling.times(phiV, transposeOther: true)
                 if engine == .gram {
                     let k12 = gram.block(rows: 0..<r, cols: r..<(r + m))
                     theta = problem.phi1 * k12 + problem.phi2 * nullSpaceFinal
@@ -106,8 +107,10 @@ struct TrialComputation {
         result.theorem3Holds = LossTraceAnalysis.theorem3Holds(times: times, excessLosses: losses,
                                                                initialExcessLoss: initialExcess,
                                                                rate: result.theorem3Rate,
-                                                               absoluteFloor: 0.5 * floorScale * floorScale)
-        result.measuredRate = LossTraceAnalysis.measuredRate(times: times, excessLosses: losses)
+                                                               absoluteFloor: 0.5 * floorScale * floorScale,
+                                                               cutoff: settings.excessLossTolerance)
+        result.measuredRate = LossTraceAnalysis.measuredRate(times: times, excessLosses: losses,
+                                                             cutoff: settings.excessLossTolerance)
 
         // Lemma 11 / Theorem 12 for each δ.
         if let alpha {

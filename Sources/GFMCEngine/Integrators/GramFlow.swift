@@ -1,0 +1,447 @@
+import Foundation
+import COpenBLAS
+import GFMCLinearAlgebra
+
+/// Dormand–Prince 5(4) for the reduced Gram dynamics with the large blocks carried in factored form
+/// (the analogue of `WeightsFlowIntegrator`). The increments of the big blocks are low rank:
+/// dK₁₁ = B K₁₂ᵀ + K₁₂ Bᵀ (rank ≤ 2m) and dΦ_top = B Φ_bot (rank ≤ m). So a stage value is
+/// `K₁₁,s = K₁₁ + Σ_j c_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)`, `Φ_top,s = Φ_top + Σ_j c_j B_j Φ_bot,j` (never formed), while the
+/// small blocks K₁₂, K₂₂, Φ_bot are carried explicitly per stage. What a stage needs costs one pass over K₁₁
+/// and one over Φ_top:
+///
+///     dK₁₂,s = B_s K₂₂,s + K₁₁ B_s + Σ_j c_j [B_j (K₁₂,jᵀ B_s) + K₁₂,j (B_jᵀ B_s)]
+///     dK₂₂,s = B_sᵀ K₁₂,s + K₁₂,sᵀ B_s
+///     dΦ_bot,s = B_sᵀ Φ_top + Σ_j c_j (B_sᵀ B_j) Φ_bot,j
+///
+/// The stage factors are kept side by side, A = [B_0 K₁₂,0 | B_1 K₁₂,1 | … | B_6 K₁₂,6] (r×14m), so all the
+/// inner products a stage needs are one product Aᵀ B_s and its correction one product A·coefficients.
+///
+/// Per step the big blocks are touched only when a step is accepted: K₁₁ += Σ_j w_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)
+/// is one symmetric rank-2k update (`dsyr2k`, lower triangle; K₁₁ is stored and used as its lower triangle)
+/// and Φ_top += Σ_j w_j B_j Φ_bot,j one product. The local-error norms of the big blocks are computed without
+/// forming the error increments: with A = Q R (Householder QR of the stages with e_j ≠ 0, backward stable column by column, so no
+/// cancellation beyond that of forming the increment), ‖Σ_j e_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)‖_F = ‖R J_e Rᵀ‖_F and
+/// ‖Σ_j e_j B_j Φ_bot,j‖_F = ‖R C_e‖_F with small (14m-sized) J_e and C_e. Cost per accepted step
+/// ≈ 6 stages × (r² + r(r+m))·m + (5m)·(r² + r(r+m)) + O(r·(14m)²) multiply-adds.
+/// Same method, controller and stopping rule as `DormandPrince` on `GramSystem` (which remains the
+/// gradient-descent path).
+final class GramFlowIntegrator {
+    typealias DP = DormandPrince
+    let r: Int, m: Int, d: Int
+    private let problem: Problem
+    private let yTilde: RawBuffer
+    private let sqrtSigma: [Double]
+    /// Big state blocks. K₁₁ is kept as its lower triangle (the upper part is not maintained).
+    let k11: RawBuffer, phiTop: RawBuffer
+    /// Small state blocks at the current point.
+    private let k12: RawBuffer, k22: RawBuffer, phiBot: RawBuffer
+    /// A = [B_0 K₁₂,0 | … | B_6 K₁₂,6] (r×14m): stage j occupies columns 2mj ..< 2m(j+1).
+    private let stageFactors: RawBuffer
+    private let dK12: [RawBuffer], k22s: [RawBuffer], dK22: [RawBuffer], phiBots: [RawBuffer], dPhiBot: [RawBuffer]
+    /// Workspaces: inner products Aᵀ B_s (14m×m) and the correction coefficients (14m×m).
+    private let inner: RawBuffer, coefficients: RawBuffer
+    /// QR of A (copy) and its τ; the small cores for the error norms.
+    private let qr: RawBuffer, core: RawBuffer, coreTemp: RawBuffer
+    private let phiCore: RawBuffer
+    /// Accepted-step factors: [B_j] and [w_j K₁₂,j] (r×5m each), stacked [w_j Φ_bot,j] (5m×d).
+    private let updateB: RawBuffer, updateK: RawBuffer, updatePhi: RawBuffer
+
+    init(problem: Problem, k0: Matrix) {
+        let r = problem.rank, m = problem.outputDimension, d = r + m
+        self.r = r
+        self.m = m
+        self.d = d
+        self.problem = problem
+        yTilde = RawBuffer(copying: problem.yTilde.storage)
+        sqrtSigma = problem.sigmaX.map { $0.squareRoot() }
+        k11 = RawBuffer(count: r * r)
+        phiTop = RawBuffer(count: r * d)
+        k12 = RawBuffer(count: r * m)
+        k22 = RawBuffer(count: m * m)
+        phiBot = RawBuffer(count: m * d)
+        stageFactors = RawBuffer(count: 14 * r * m)
+        dK12 = (0..<7).map { _ in RawBuffer(count: r * m) }
+        k22s = (0..<7).map { _ in RawBuffer(count: m * m) }
+        dK22 = (0..<7).map { _ in RawBuffer(count: m * m) }
+        phiBots = (0..<7).map { _ in RawBuffer(count: m * d) }
+        dPhiBot = (0..<7).map { _ in RawBuffer(count: m * d) }
+        inner = RawBuffer(count: 14 * m * m)
+        coefficients = RawBuffer(count: 14 * m * m)
+        qr = RawBuffer(count: 14 * r * m)
+        core = RawBuffer(count: 14 * m * 14 * m)
+        coreTemp = RawBuffer(count: 14 * m * 14 * m)
+        phiCore = RawBuffer(count: 14 * m * d)
+        updateB = RawBuffer(count: 5 * r * m)
+        updateK = RawBuffer(count: 5 * r * m)
+        updatePhi = RawBuffer(count: 7 * m * d)
+        for j in 0..<r { for i in 0..<r { k11.pointer[i + j * r] = k0[i, j] } }
+        for j in 0..<m { for i in 0..<r { k12.pointer[i + j * r] = k0[i, r + j] } }
+        for j in 0..<m { for i in 0..<m { k22.pointer[i + j * m] = k0[r + i, r + j] } }
+        for j in 0..<d {
+            for i in 0..<r { phiTop.pointer[i + j * r] = i == j ? 1 : 0 }
+            for i in 0..<m { phiBot.pointer[i + j * m] = r + i == j ? 1 : 0 }
+        }
+    }
+
+    /// B_s and K₁₂,s inside A.
+    private func b(_ s: Int) -> UnsafeMutablePointer<Double> { stageFactors.pointer + 2 * s * r * m }
+    private func k12s(_ s: Int) -> UnsafeMutablePointer<Double> { stageFactors.pointer + (2 * s + 1) * r * m }
+
+    /// Fills stage s: K₁₂,s, K₂₂,s, Φ_bot,s, B_s and their derivatives. `tableauRow` lists (j, a_sj) for j < s.
+    private func evaluateStage(_ s: Int, _ tableauRow: [(Int, Double)], stepSize hs: Double = 0) {
+        let rmCount = r * m, mmCount = m * m, mdCount = m * d
+        let k12p = k12s(s), k22p = k22s[s].pointer, pbp = phiBots[s].pointer
+        k12p.update(from: k12.pointer, count: rmCount)
+        k22p.update(from: k22.pointer, count: mmCount)
+        pbp.update(from: phiBot.pointer, count: mdCount)
+        for (j, a) in tableauRow {
+            let c = hs * a
+            let x1 = dK12[j].pointer, x2 = dK22[j].pointer, x3 = dPhiBot[j].pointer
+            for i in 0..<rmCount { k12p[i] += c * x1[i] }
+            for i in 0..<mmCount { k22p[i] += c * x2[i] }
+            for i in 0..<mdCount { pbp[i] += c * x3[i] }
+        }
+        // B_s = Σ^{1/2}(Ỹ − Σ^{1/2} K₁₂,s)
+        let bs = b(s), y = yTilde.pointer
+        for j in 0..<m {
+            for i in 0..<r {
+                bs[i + j * r] = sqrtSigma[i] * (y[i + j * r] - sqrtSigma[i] * k12p[i + j * r])
+            }
+        }
+        // Inner products of B_s with every factor of stages 0…s: ip = A[:, 0..<2m(s+1)]ᵀ B_s (2m(s+1) × m).
+        let width = 2 * m * (s + 1), ip = inner.pointer
+        rawThinGemm(transposeA: true, transposeB: false, m: width, n: m, k: r, alpha: 1, stageFactors.pointer,
+                    lda: r, bs, ldb: r, beta: 0, ip, ldc: width)
+        // dK₁₂,s = B_s K₂₂,s + K₁₁ B_s + Σ_j c_j [B_j (K₁₂,jᵀ B_s) + K₁₂,j (B_jᵀ B_s)]
+        let out = dK12[s].pointer
+        for j in 0..<m {
+            for i in 0..<r {
+                var acc = 0.0
+                for l in 0..<m { acc += bs[i + l * r] * k22p[l + j * m] }
+                out[i + j * r] = acc
+            }
+        }
+        if m == 1 {
+            cblas_dsymv(CblasColMajor, CblasLower, blasint(r), 1, k11.pointer, blasint(r), bs, 1, 1, out, 1)
+        } else {
+            cblas_dsymm(CblasColMajor, CblasLeft, CblasLower, blasint(r), blasint(m), 1, k11.pointer, blasint(r),
+                        bs, blasint(r), 1, out, blasint(r))
+        }
+        if s > 0 {
+            // coefficients (2ms × m): for stage j, the B_j rows get c_j·K₁₂,jᵀB_s and the K₁₂,j rows c_j·B_jᵀB_s.
+            let cw = 2 * m * s, co = coefficients.pointer
+            for i in 0..<(cw * m) { co[i] = 0 }
+            for (j, a) in tableauRow {
+                let c = hs * a
+                for col in 0..<m {
+                    for l in 0..<m {
+                        co[2 * m * j + l + col * cw] = c * ip[2 * m * j + m + l + col * width]
+                        co[2 * m * j + m + l + col * cw] = c * ip[2 * m * j + l + col * width]
+                    }
+                }
+            }
+            rawThinGemm(transposeA: false, transposeB: false, m: r, n: m, k: cw, alpha: 1, stageFactors.pointer, lda: r,
+                        co, ldb: cw, beta: 1, out, ldc: r)
+        }
+        // dK₂₂,s = T + Tᵀ, T = B_sᵀ K₁₂,s; ip holds K₁₂,sᵀ B_s = Tᵀ in rows 2ms+m ..< 2m(s+1).
+        let o22 = dK22[s].pointer, tRow = 2 * m * s + m
+        for j in 0..<m { for i in 0..<m { o22[i + j * m] = ip[tRow + j + i * width] + ip[tRow + i + j * width] } }
+        // dΦ_bot,s = B_sᵀ Φ_top + Σ_j c_j (B_sᵀ B_j) Φ_bot,j; (B_sᵀ B_j)[i, l] = ip[2mj + l, i].
+        let ob = dPhiBot[s].pointer
+        rawThinGemm(transposeA: true, transposeB: false, m: m, n: d, k: r, alpha: 1, bs, lda: r, phiTop.pointer,
+                    ldb: r, beta: 0, ob, ldc: m)
+        for (j, a) in tableauRow {
+            let c = hs * a, pj = phiBots[j].pointer
+            for i in 0..<m {
+                for l in 0..<m {
+                    cblas_daxpy(blasint(d), c * ip[2 * m * j + l + i * width], pj + l, blasint(m), ob + i, blasint(m))
+                }
+            }
+        }
+    }
+
+    /// Frobenius norms of the error increments of K₁₁ and Φ_top for weights w_j = hs·weights[j] (j = 0…6),
+    /// from the QR factorization of the factors of the stages with w_j ≠ 0 (see the type's documentation).
+    /// NaN if a factor is not finite.
+    private func bigErrorNorms(_ weights: [Double], stepSize hs: Double) -> (k11: Double, phiTop: Double) {
+        let blockCount = 2 * r * m
+        var stageWeights: [Double] = [], stagePhiBots: [UnsafeMutablePointer<Double>] = []
+        stageWeights.reserveCapacity(7)
+        stagePhiBots.reserveCapacity(7)
+        for j in 0..<7 where weights[j] != 0 {
+            (qr.pointer + stageWeights.count * blockCount).update(from: b(j), count: blockCount)   // [B_j K₁₂,j]
+            stageWeights.append(hs * weights[j])
+            stagePhiBots.append(phiBots[j].pointer)
+        }
+        let used = stageWeights.count
+        let k = 2 * m * used, count = r * k
+        guard DP.allFinite(qr.pointer, count) else { return (.nan, .nan) }
+        // Householder QR; with r < k the factor R is r×k (upper trapezoidal), so R has p = min(r, k) rows.
+        householderTriangularize(qr.pointer, rows: r, cols: k)
+        let p = min(r, k)
+        let rr = coreTemp.pointer
+        for j in 0..<k { for i in 0..<p { rr[i + j * p] = i <= j ? qr.pointer[i + j * r] : 0 } }
+        // R J_e Rᵀ = Σ_q w_q (R_Bq R_Kqᵀ + R_Kq R_Bqᵀ): M = R J_e (p×k), then core = M Rᵀ (p×p).
+        let mj = core.pointer
+        for q in 0..<used {
+            let w = stageWeights[q]
+            for col in 0..<m {
+                let bCol = 2 * m * q + col, kCol = 2 * m * q + m + col
+                for i in 0..<p {
+                    // (R J)[:, B column] = w·R[:, K column]; (R J)[:, K column] = w·R[:, B column].
+                    mj[i + bCol * p] = w * rr[i + kCol * p]
+                    mj[i + kCol * p] = w * rr[i + bCol * p]
+                }
+            }
+        }
+        // core[:, j] = Σ_l M[:, l] R[j, l] (R[j, l] = 0 for l < j).
+        var k11Sum = 0.0
+        let y = phiCore.pointer
+        for j in 0..<p {
+            y.update(repeating: 0, count: p)
+            for l in j..<k {
+                let rjl = rr[j + l * p]
+                let ml = mj + l * p
+                for i in 0..<p { y[i] += ml[i] * rjl }
+            }
+            for i in 0..<p { k11Sum += y[i] * y[i] }
+        }
+        // Φ_top increment = A C_e with C_e's B rows w_q Φ_bot,q (K₁₂ rows zero), so its norm is ‖R C_e‖_F =
+        // ‖R_B C_B‖_F with R_B the B-columns of R (p × used·m) and C_B the stacked w_q Φ_bot,q (used·m × d).
+        let bColumns = used * m, rb = core.pointer, cb = updatePhi.pointer, prod = phiCore.pointer
+        for q in 0..<used {
+            for l in 0..<m { (rb + (q * m + l) * p).update(from: rr + (2 * m * q + l) * p, count: p) }
+            let w = stageWeights[q], pj = stagePhiBots[q]
+            for col in 0..<d { for l in 0..<m { cb[q * m + l + col * bColumns] = w * pj[l + col * m] } }
+        }
+        rawGemm(transposeA: false, transposeB: false, m: p, n: d, k: bColumns, alpha: 1, rb, lda: p, cb,
+                ldb: bColumns, beta: 0, prod, ldc: p)
+        let phiSum = rawFastSumOfSquares(prod, count: p * d)
+        return (k11Sum.squareRoot(), phiSum.squareRoot())
+    }
+
+    /// Overwrites the upper triangle of the column-major rows×cols block `a` (leading dimension `rows`) with the
+    /// R factor of a Householder QR (A = Q R; Q is not kept, entries below the diagonal are left as scratch).
+    /// Backward stable column by column like LAPACK dgeqrf; R may differ from LAPACK's by the signs of its rows.
+    /// For the few (≤ 14m) columns here, level-1 BLAS on each column pair is cheaper than dgeqrf's blocked path.
+    private func householderTriangularize(_ a: UnsafeMutablePointer<Double>, rows: Int, cols: Int) {
+        for j in 0..<min(rows, cols) {
+            let length = rows - j, x = a + j + j * rows
+            let alpha = cblas_dnrm2(blasint(length), x, 1)
+            if alpha == 0 { continue }
+            let x0 = x[0]
+            let beta = x0 >= 0 ? -alpha : alpha
+            // v = x − β e₁ (stored in place of x), vᵀv = 2α(α + |x0|); H a = a − (2 vᵀa / vᵀv) v.
+            x[0] = x0 - beta
+            let scale = 2 / (2 * alpha * (alpha + abs(x0)))
+            for l in (j + 1)..<max(j + 1, cols) {
+                let y = a + j + l * rows
+                let s = cblas_ddot(blasint(length), x, 1, y, 1)
+                cblas_daxpy(blasint(length), -scale * s, x, 1, y, 1)
+            }
+            x[0] = beta
+        }
+    }
+
+    /// K₁₁ += Σ_j w_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ) (lower triangle) and Φ_top += Σ_j w_j B_j Φ_bot,j with
+    /// w_j = hs·weights[j] over the nonzero weights. Returns the new Frobenius norms.
+    private func applyStep(_ weights: [Double], stepSize hs: Double) -> (k11: Double, phiTop: Double) {
+        let rmCount = r * m
+        var used = 0
+        for (j, weight) in weights.enumerated() where weight != 0 {
+            let w = hs * weight
+            let bj = b(j), kj = k12s(j)
+            let ub = updateB.pointer + used * rmCount, uk = updateK.pointer + used * rmCount
+            ub.update(from: bj, count: rmCount)
+            for i in 0..<rmCount { uk[i] = w * kj[i] }
+            used += 1
+        }
+        let rows = used * m, up = updatePhi.pointer
+        var slot = 0
+        for (j, weight) in weights.enumerated() where weight != 0 {
+            let w = hs * weight, pj = phiBots[j].pointer
+            for col in 0..<d { for i in 0..<m { up[slot * m + i + col * rows] = w * pj[i + col * m] } }
+            slot += 1
+        }
+        cblas_dsyr2k(CblasColMajor, CblasLower, CblasNoTrans, blasint(r), blasint(rows), 1, updateB.pointer,
+                     blasint(r), updateK.pointer, blasint(r), 1, k11.pointer, blasint(r))
+        rawGemm(transposeA: false, transposeB: false, m: r, n: d, k: rows, alpha: 1, updateB.pointer, lda: r,
+                up, ldb: rows, beta: 1, phiTop.pointer, ldc: r)
+        return (lowerSymmetricNorm(), rawFastSumOfSquares(phiTop.pointer, count: r * d).squareRoot())
+    }
+
+    /// ‖K₁₁‖_F from its lower triangle.
+    private func lowerSymmetricNorm() -> Double {
+        let p = k11.pointer
+        var diagonal = 0.0, offDiagonal = 0.0
+        for j in 0..<r {
+            diagonal += p[j + j * r] * p[j + j * r]
+            offDiagonal += rawFastSumOfSquares(p + (j + 1) + j * r, count: r - j - 1)
+        }
+        return (diagonal + 2 * offDiagonal).squareRoot()
+    }
+
+    private func diagnostics(stage s: Int) -> FlowDiagnostics {
+        var lossSum = 0.0, motionSum = 0.0, rowSum = 0.0
+        let k12p = k12s(s)
+        for j in 0..<m {
+            for i in 0..<r {
+                let e = yTilde.pointer[i + j * r] - sqrtSigma[i] * k12p[i + j * r]
+                lossSum += e * e
+                motionSum += sqrtSigma[i] * sqrtSigma[i] * e * e
+                rowSum += e * e / (sqrtSigma[i] * sqrtSigma[i])
+            }
+        }
+        // tr(S K S) = ⟨B, B K₂₂ + K₁₁ B⟩ = ⟨B, dK₁₂⟩.
+        var dissipation = 0.0
+        let bs = b(s), dk = dK12[s].pointer
+        for i in 0..<(r * m) { dissipation += bs[i] * dk[i] }
+        return FlowDiagnostics(excessLoss: 0.5 * lossSum, motion: motionSum.squareRoot(), dissipation: dissipation,
+                               rowSpaceResidual: rowSum.squareRoot(),
+                               representationScale: rawSumOfSquares(k12p, count: r * m).squareRoot())
+    }
+
+    private func promoteLastStage() {
+        b(0).update(from: b(6), count: r * m)
+        k12s(0).update(from: k12s(6), count: r * m)
+        dK12[0].pointer.update(from: dK12[6].pointer, count: r * m)
+        k22s[0].pointer.update(from: k22s[6].pointer, count: m * m)
+        dK22[0].pointer.update(from: dK22[6].pointer, count: m * m)
+        phiBots[0].pointer.update(from: phiBots[6].pointer, count: m * d)
+        dPhiBot[0].pointer.update(from: dPhiBot[6].pointer, count: m * d)
+    }
+
+    /// K (d×d) and Φ (d×d) assembled from the blocks.
+    func result() -> (gram: Matrix, transition: Matrix) {
+        var k = Matrix(rows: d, cols: d), phi = Matrix(rows: d, cols: d)
+        for j in 0..<r {
+            for i in j..<r {
+                k[i, j] = k11.pointer[i + j * r]
+                k[j, i] = k11.pointer[i + j * r]
+            }
+        }
+        for j in 0..<m {
+            for i in 0..<r {
+                k[i, r + j] = k12.pointer[i + j * r]
+                k[r + j, i] = k12.pointer[i + j * r]
+            }
+        }
+        for j in 0..<m { for i in 0..<m { k[r + i, r + j] = k22.pointer[i + j * m] } }
+        for j in 0..<d {
+            for i in 0..<r { phi[i, j] = phiTop.pointer[i + j * r] }
+            for i in 0..<m { phi[r + i, j] = phiBot.pointer[i + j * m] }
+        }
+        return (k, phi)
+    }
+
+    func integrateFlow(settings: IntegrationSettings) -> IntegrationOutcome {
+        let rtol = settings.relativeTolerance, atol = settings.absoluteTolerance
+        var rule = StoppingRule(settings: settings, problem: problem)
+        var rhs = 0, accepted = 0, rejected = 0
+        var t = 0.0
+        evaluateStage(0, []); rhs += 1
+        let d0 = diagnostics(stage: 0)
+        var last = d0
+        var trace = [TracePoint(time: 0, excessLoss: d0.excessLoss)]
+        func outcome(_ reason: String) -> IntegrationOutcome {
+            IntegrationOutcome(converged: reason == "converged", stopReason: reason, steps: accepted,
+                               rhsEvaluations: rhs, rejectedSteps: rejected, finalTime: t,
+                               initialExcessLoss: d0.excessLoss, finalExcessLoss: last.excessLoss,
+                               finalMotion: last.motion, finalRateEstimate: rule.rateEstimate,
+                               finalRemainingMotion: rule.remainingMotion, trace: trace)
+        }
+        func norm(_ p: UnsafePointer<Double>, _ count: Int) -> Double { rawSumOfSquares(p, count: count).squareRoot() }
+        func scale(_ count: Int, _ size: Double) -> Double { atol * Double(count).squareRoot() + rtol * size }
+        var normK11 = lowerSymmetricNorm(), normPhiTop = norm(phiTop.pointer, r * d)
+        guard d0.isFinite, normK11.isFinite else { return outcome("non_finite") }
+        if rule.isConverged(time: 0, d0) { return outcome("converged") }
+
+        // Initial step: 0.01·‖y‖/‖f‖ (Hairer's first estimate) on the small blocks, whose derivatives are at hand.
+        let y0 = max(norm(k12.pointer, r * m) / scale(r * m, norm(k12.pointer, r * m)),
+                     norm(phiBot.pointer, m * d) / scale(m * d, norm(phiBot.pointer, m * d)))
+        let f0 = max(norm(dK12[0].pointer, r * m) / scale(r * m, norm(k12.pointer, r * m)),
+                     norm(dPhiBot[0].pointer, m * d) / scale(m * d, norm(phiBot.pointer, m * d)))
+        var step = min((y0 < 1e-5 || f0 < 1e-5) ? 1e-6 : 0.01 * y0 / f0, settings.maxTime)
+
+        let a: [[Double]] = [[], [DP.a21], [DP.a31, DP.a32], [DP.a41, DP.a42, DP.a43],
+                             [DP.a51, DP.a52, DP.a53, DP.a54], [DP.a61, DP.a62, DP.a63, DP.a64, DP.a65],
+                             [DP.b1, 0, DP.b3, DP.b4, DP.b5, DP.b6]]
+        let e = [DP.e1, 0, DP.e3, DP.e4, DP.e5, DP.e6, DP.e7]
+        let rows: [[(Int, Double)]] = a.map { row in
+            row.enumerated().filter { $0.element != 0 }.map { ($0.offset, $0.element) }
+        }
+        var errOld = 1e-4
+        var lastRejected = false
+        var nonFiniteInARow = 0
+        while true {
+            if accepted + rejected >= settings.maxSteps { return outcome("max_steps") }
+            let remaining = settings.maxTime - t
+            if remaining <= 0 { return outcome("max_time") }
+            if step < 1e-14 * max(1, t) { return outcome("non_finite") }
+            let hitsEnd = step >= remaining
+            let hs = hitsEnd ? remaining : step
+            for s in 1..<7 { evaluateStage(s, rows[s], stepSize: hs) }
+            rhs += 6
+            let big = bigErrorNorms(e, stepSize: hs)
+            func smallError(_ derivatives: [RawBuffer], _ old: UnsafePointer<Double>,
+                            _ new: UnsafePointer<Double>, _ count: Int) -> Double {
+                var sum = 0.0
+                let d0 = derivatives[0].pointer, d2 = derivatives[2].pointer, d3 = derivatives[3].pointer
+                let d4 = derivatives[4].pointer, d5 = derivatives[5].pointer, d6 = derivatives[6].pointer
+                for i in 0..<count {
+                    let acc = e[0] * d0[i] + e[2] * d2[i] + e[3] * d3[i] + e[4] * d4[i] + e[5] * d5[i] + e[6] * d6[i]
+                    sum += (hs * acc) * (hs * acc)
+                }
+                let size = max(norm(old, count), norm(new, count))
+                return size.isFinite ? sum.squareRoot() / scale(count, size) : .nan
+            }
+            var err = max(big.k11 / scale(r * r, normK11), big.phiTop / scale(r * d, normPhiTop))
+            err = max(err, smallError(dK12, k12.pointer, k12s(6), r * m))
+            err = max(err, smallError(dK22, k22.pointer, k22s[6].pointer, m * m))
+            err = max(err, smallError(dPhiBot, phiBot.pointer, phiBots[6].pointer, m * d))
+            if big.k11.isNaN || big.phiTop.isNaN { err = .nan }
+
+            if !err.isFinite {
+                rejected += 1
+                nonFiniteInARow += 1
+                if nonFiniteInARow >= DP.maxConsecutiveNonFinite { return outcome("non_finite") }
+                step = hs * 0.1
+                lastRejected = true
+                continue
+            }
+            nonFiniteInARow = 0
+            if err <= 1 {
+                let dNew = diagnostics(stage: 6)
+                if !dNew.isFinite {
+                    rejected += 1
+                    nonFiniteInARow += 1
+                    if nonFiniteInARow >= DP.maxConsecutiveNonFinite { return outcome("non_finite") }
+                    step = hs * 0.1
+                    lastRejected = true
+                    continue
+                }
+                (normK11, normPhiTop) = applyStep(a[6], stepSize: hs)
+                k12.pointer.update(from: k12s(6), count: r * m)
+                k22.pointer.update(from: k22s[6].pointer, count: m * m)
+                phiBot.pointer.update(from: phiBots[6].pointer, count: m * d)
+                promoteLastStage()
+                t = hitsEnd ? settings.maxTime : t + hs
+                accepted += 1
+                last = dNew
+                trace.append(TracePoint(time: t, excessLoss: dNew.excessLoss))
+                if !normK11.isFinite || !normPhiTop.isFinite { return outcome("non_finite") }
+                if rule.isConverged(time: t, dNew) { return outcome("converged") }
+                var factor = DP.safety * Foundation.pow(max(err, 1e-300), -(0.2 - 0.75 * DP.beta))
+                    * Foundation.pow(errOld, DP.beta)
+                factor = min(lastRejected ? 1 : DP.maxGrowth, max(DP.maxShrink, factor))
+                errOld = max(err, 1e-4)
+                lastRejected = false
+                step = hs * factor
+            } else {
+                rejected += 1
+                step = hs * max(DP.maxShrink, DP.safety * Foundation.pow(err, -0.2))
+                lastRejected = true
+            }
+        }
+    }
+}
