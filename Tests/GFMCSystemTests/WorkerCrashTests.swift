@@ -22,24 +22,28 @@ extension SystemTests {
             try #require(started != nil, "the study never started:\n\(harness.group.describeAll())")
 
             var generator = SeededGenerator(seed: 0x5EED_2026)
-            let maxKills = 6
+            let maxKills = 8
             var kills = 0
             var killedPIDs: [Int32] = []
             for _ in 0..<maxKills {
-                await pause(seconds: Double.random(in: 0.2...0.8, using: &generator))
-                guard coordinator.isRunning else { break }
+                await pause(seconds: Double.random(in: 0.1...0.35, using: &generator))
                 let victim = Int.random(in: 0..<workers.count, using: &generator)
-                killedPIDs.append(workers[victim].pid)
+                guard coordinator.isRunning, workers[victim].isRunning else { break }
                 workers[victim].kill(SIGKILL)
                 let status = await workers[victim].waitForExit(timeout: 10)
+                // Exit 0: the study ended and the worker left on the coordinator's shutdown just before the
+                // signal (a race the test cannot exclude); the kill did not happen, so it is not counted.
+                if status == 0 { break }
                 #expect(status == 128 + SIGKILL, "worker \(workers[victim].pid) did not die of SIGKILL: \(String(describing: status))")
+                killedPIDs.append(workers[victim].pid)
                 kills += 1
                 workers[victim] = try harness.gfmc.worker(connect: endpoint)
             }
 
             let code = await coordinator.waitForExit(timeout: 150)
             try #require(code == 0, "coordinator: \(String(describing: code))\n\(harness.group.describeAll())")
-            #expect(kills >= 3, "only \(kills) kills happened before the study ended; the study is too short to test crashes")
+            #expect(kills >= 3, "only \(kills) kills (\(killedPIDs)) happened before the study ended; the study is too short to test crashes")
+            print("worker-crash test: SIGKILLed workers \(killedPIDs)")
 
             let csv = try TrialsCSV(runDirectory: out)
             let keys = try csv.keys()
