@@ -10,10 +10,8 @@ import GFMCLinearAlgebra
 ///
 /// Concurrency: `StudyExecutor` is `Sendable` and `run(_:)` may be called from several threads at once
 /// (the per-width problem cache is guarded by a lock; each call allocates its own integration workspaces).
-/// Creating an executor pins OpenBLAS to one thread for the whole process: a multi-threaded BLAS call
-/// splits its reductions differently depending on how many of its threads are free, so results would change
-/// in the last bits with the load (seen in `concurrentCallsGiveTheSameResults`). Parallelism comes from
-/// running trials side by side, one engine thread per worker slot.
+/// Like `TrialRunner`, creating an executor pins OpenBLAS to one thread (results would otherwise change in
+/// the last bits with the load, as `concurrentCallsGiveTheSameResults` showed).
 public final class StudyExecutor: Sendable {
     public let study: StudyDescription
     /// The engine actually used (`auto` resolved: `sampled` where exact in distribution, else `gram`).
@@ -29,7 +27,6 @@ public final class StudyExecutor: Sendable {
     /// - Throws: `StudyError` naming the study key (`data.x_file`, …), or the engine's `ProblemError`,
     ///   `DataLoadError`, `InitializationError`, `TrialError` naming the field.
     public init(study: StudyDescription, engineOverride: EngineChoice? = nil) throws {
-        BLASThreads.set(1)
         self.study = study
         let spec = Self.initializationSpec(study.initialization)
         initialization = spec

@@ -14,6 +14,11 @@ import GFMCLinearAlgebra
 /// Numerical failure never throws: a LAPACK or integrator error gives a result with `converged == false`
 /// and `stopReason == "numerical_error"` (quantities computed before the failure are kept, the rest NaN);
 /// an integrator that met a non-finite state reports its own `"non_finite"`.
+///
+/// Bit-identical results need single-threaded BLAS: a multi-threaded OpenBLAS call splits its reductions by how
+/// many of its threads are free, which changes the last bits of spectra with the load. Creating a runner (and
+/// `runExplicit`) therefore pins OpenBLAS to one thread for the process; parallelism comes from running trials
+/// side by side.
 public struct TrialRunner: Sendable {
     /// The problem of a trial at width h (constant, or per width for the factorization recipe).
     public typealias ProblemProvider = @Sendable (_ width: Int) throws -> Problem
@@ -36,6 +41,7 @@ public struct TrialRunner: Sendable {
         try settings.validate()
         let resolvedAlpha = alpha ?? initialization.alpha
         try Self.validateBounds(alpha: resolvedAlpha, deltas: deltas)
+        BLASThreads.set(1)
         self.problemForWidth = problemForWidth
         self.initialization = initialization
         self.engine = engine
@@ -127,6 +133,7 @@ public struct TrialRunner: Sendable {
     public static func runExplicit(problem: Problem, u0: Matrix, v0: Matrix, engine: EngineKind,
                                    settings: IntegrationSettings, id: TrialID? = nil, alpha: Double? = nil,
                                    deltas: [Double] = []) throws -> ExplicitOutcome {
+        BLASThreads.set(1)
         let clock = ContinuousClock()
         let start = clock.now
         guard engine != .sampled else {
