@@ -11,6 +11,7 @@ public enum GFMCMain {
         [
             ValidateCommand.self,
             HashCommand.self,
+            BenchCommand.self,
             HelpCommand.self,
         ]
     }
