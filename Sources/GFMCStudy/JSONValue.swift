@@ -77,10 +77,11 @@ public enum JSONValue: Equatable, Sendable {
     }
 
     /// The canonical literal of a finite double: Swift's shortest round-trip form ("0.1", "1e-08", "5000.0").
-    /// Integral values keep their ".0" so a number's type is visible in the canonical text.
+    /// Integral values keep their ".0" so a number's type is visible in the canonical text; zero of either
+    /// sign is "0.0". A non-finite value gives "nan"/"inf"/"-inf", which is not JSON: study validation
+    /// rejects it, naming the key.
     public static func number(_ value: Double) -> JSONValue {
-        precondition(value.isFinite, "JSON numbers must be finite")
-        return .number(value == 0 ? "0.0" : "\(value)")
+        .number(value == 0 ? "0.0" : "\(value)")
     }
 
     public static func number(_ value: Int) -> JSONValue { .number(String(value)) }

@@ -47,6 +47,7 @@ public struct StudyDescription: Codable, Equatable, Sendable {
         case gdStep = "gd_step", gdLoss = "gd_loss", tolerances, deltas, rankTolerance = "rank_tolerance"
     }
 
+    /// Builds a description in code. Nothing is checked here: call `validated()` before using it.
     public init(name: String, seed: UInt64 = 1, data: StudyData,
                 initialization: StudyInitialization = .init(kind: .widthScaled, alpha: 0.5),
                 widths: [Int], trials: Int? = nil, precision: PrecisionTargets? = nil,
@@ -221,21 +222,24 @@ public struct StudyInitialization: Codable, Equatable, Sendable {
     public var isReducedSamplable: Bool { kind != .balanced }
 }
 
-/// `tolerances`: when a trial stops. All keys optional.
+/// `tolerances`: when a trial stops (all keys optional). The names map one to one onto the engine's
+/// `IntegrationSettings`, whose documentation states the exact stopping rule and accuracy contract.
 public struct Tolerances: Codable, Equatable, Sendable {
     /// `relative` (default 1e-10): relative local error tolerance of the adaptive integrator, in (0, 1).
     public var relative: Double
-    /// `absolute` (default 1e-13): absolute local error tolerance of the adaptive integrator, > 0.
+    /// `absolute` (default 1e-14): absolute local error tolerance (units of the state's entries), ≥ 0.
     public var absolute: Double
     /// `excess_loss` (default 1e-12): converged needs L − L* ≤ this, in units of the ½-loss
     /// ½‖Y − XUVᵀ‖_F² (for the paper's "mean loss < ε" with N samples use N·ε/2). ≥ 0.
     public var excessLoss: Double
-    /// `theta_change` (default 1e-10): converged also needs the relative change of the end-to-end matrix over
-    /// the last step (flow: per unit time) ≤ this. ≥ 0.
+    /// `theta_change` (default 1e-10): converged also needs the estimated remaining relative motion of the
+    /// end-to-end matrix (2μ/ρ, see `IntegrationSettings`) ≤ this. > 0; 1e300 stops on the loss alone
+    /// (the paper's rule).
     public var thetaChange: Double
-    /// `max_steps` (default 1 000 000): integrator or GD steps before the trial stops unconverged. ≥ 1.
+    /// `max_steps` (default 1 000 000): integrator steps or GD iterations before the trial stops unconverged. ≥ 1.
     public var maxSteps: Int
-    /// `max_time` (default 600): wall-clock seconds per trial before it stops unconverged. > 0.
+    /// `max_time` (default 1e6): cap on gradient-flow time t (GD: t = η·k on the ½-loss), > 0. Deterministic,
+    /// unlike a wall-clock cap.
     public var maxTime: Double
 
     enum CodingKeys: String, CodingKey {
@@ -243,8 +247,8 @@ public struct Tolerances: Codable, Equatable, Sendable {
         case maxSteps = "max_steps", maxTime = "max_time"
     }
 
-    public init(relative: Double = 1e-10, absolute: Double = 1e-13, excessLoss: Double = 1e-12,
-                thetaChange: Double = 1e-10, maxSteps: Int = 1_000_000, maxTime: Double = 600) {
+    public init(relative: Double = 1e-10, absolute: Double = 1e-14, excessLoss: Double = 1e-12,
+                thetaChange: Double = 1e-10, maxSteps: Int = 1_000_000, maxTime: Double = 1e6) {
         self.relative = relative
         self.absolute = absolute
         self.excessLoss = excessLoss

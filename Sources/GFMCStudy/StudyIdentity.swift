@@ -23,6 +23,10 @@ extension StudyDescription {
         return .object(top)
     }
 
+    /// Re-validates a description built in code (the memberwise initializer checks nothing): the same
+    /// checks as a study file, errors naming the key.
+    public func validated() throws -> StudyDescription { try StudyDescription.resolve(jsonValue) }
+
     /// Canonical JSON of the resolved study: sorted keys, no whitespace, numbers in Swift's shortest
     /// round-trip form. Two study files that differ only in key order, whitespace, comments, default values
     /// written out or not, or the form of `widths` give the same canonical JSON.

@@ -251,11 +251,14 @@ extension StudyDescription {
         try r.allowOnly(["relative", "absolute", "excess_loss", "theta_change", "max_steps", "max_time"])
         var t = Tolerances()
         if let v = try r.double("relative", requirement: "in (0, 1)", isValid: { $0 > 0 && $0 < 1 }) { t.relative = v }
-        if let v = try r.double("absolute", requirement: "> 0", isValid: { $0 > 0 }) { t.absolute = v }
+        if let v = try r.double("absolute", requirement: "≥ 0", isValid: { $0 >= 0 }) { t.absolute = v }
         if let v = try r.double("excess_loss", requirement: "≥ 0", isValid: { $0 >= 0 }) { t.excessLoss = v }
-        if let v = try r.double("theta_change", requirement: "≥ 0", isValid: { $0 >= 0 }) { t.thetaChange = v }
+        if let v = try r.double("theta_change", requirement: "> 0 (1e300: stop on the loss alone)",
+                                isValid: { $0 > 0 }) { t.thetaChange = v }
         if let v = try r.int("max_steps", atLeast: 1) { t.maxSteps = v }
-        if let v = try r.double("max_time", requirement: "> 0 (seconds)", isValid: { $0 > 0 }) { t.maxTime = v }
+        if let v = try r.double("max_time", requirement: "> 0 (gradient-flow time)", isValid: { $0 > 0 }) {
+            t.maxTime = v
+        }
         return t
     }
 

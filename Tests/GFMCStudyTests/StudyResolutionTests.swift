@@ -16,8 +16,8 @@ import Testing
         #expect(s.widths == [10, 100])
         #expect(s.trials == 3 && s.precision == nil)
         #expect(s.engine == .auto && s.method == .flow && s.gdStep == nil && s.gdLoss == nil)
-        #expect(s.tolerances == Tolerances(relative: 1e-10, absolute: 1e-13, excessLoss: 1e-12, thetaChange: 1e-10,
-                                           maxSteps: 1_000_000, maxTime: 600))
+        #expect(s.tolerances == Tolerances(relative: 1e-10, absolute: 1e-14, excessLoss: 1e-12, thetaChange: 1e-10,
+                                           maxSteps: 1_000_000, maxTime: 1e6))
         #expect(s.deltas == [0.05])
         #expect(s.rankTolerance == nil)
     }
@@ -159,5 +159,24 @@ import Testing
         #expect(try JSONDecoder().decode(StudyDescription.self, from: data) == s)
         let text = String(decoding: data, as: UTF8.self)
         #expect(text.contains("\"input_dim\"") && text.contains("\"init\""))
+    }
+}
+
+@Suite struct StudyInCodeTests {
+    @Test func validatedChecksADescriptionBuiltInCode() throws {
+        let good = StudyDescription(name: "c", data: StudyData(recipe: .gaussian, samples: 4, inputDim: 6, outputDim: 1,
+                                                                noise: 0.01, dataSeed: 1),
+                                    widths: [8, 16], trials: 2)
+        #expect(try good.validated() == good)
+        var bad = good
+        bad.tolerances.relative = .nan
+        #expect(throws: StudyError.self) { try bad.validated() }
+        do { _ = try bad.validated() } catch let e as StudyError { #expect(e.path == "tolerances.relative") }
+        bad = good
+        bad.widths = [16, 8]
+        // Validation sorts widths: the resolved form differs from the unsorted input.
+        #expect(try bad.validated().widths == [8, 16])
+        bad.trials = nil
+        #expect((try? bad.validated()) == nil)
     }
 }

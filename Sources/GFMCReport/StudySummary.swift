@@ -1,0 +1,160 @@
+import Foundation
+import GFMCEngine
+import GFMCStatistics
+
+/// Every statistic of a study, computed from its trials. `make` is exact and independent of the order in
+/// which trials are given: they are sorted by TrialID and duplicates are dropped first (see `TrialSet`),
+/// and every sum then runs in that canonical order, so equal trial sets give bit-identical summaries.
+public struct StudySummary: Codable, Equatable, Sendable {
+    /// Version of this schema (docs/results.md); bumped on incompatible changes.
+    public var schemaVersion: Int
+    public var manifest: ReportManifest
+    /// Confidence level of every interval in the summary (0.95).
+    public var confidenceLevel: Double
+    /// Probabilities of the reported distance quantiles.
+    public var quantileProbabilities: [Double]
+    /// How non-converged trials were treated (also shown in report.html).
+    public var nonConvergedPolicy: String
+    public var methods: MethodNotes
+    public var totals: TotalsSummary
+    /// One entry per width, increasing: the manifest's widths plus any width present in the trials.
+    public var widths: [WidthSummary]
+    public var exponent: ExponentSummary
+
+    public static let currentSchemaVersion = 1
+    public static let defaultQuantileProbabilities = [0.05, 0.25, 0.5, 0.75, 0.95]
+    public static let policy = """
+        Distance statistics (means, standard deviations, quantiles, the (1 - delta)-quantile against Theorem 12, \
+        the Theorem 12 hold rates, measured rates and the prediction ratio) use CONVERGED trials only: a \
+        non-converged trial's distance is not the limit the theorems speak about. Non-converged trials are \
+        counted per width (nonConverged, stopReasons) and are included in the initialization events (Lemma 11 \
+        (33)-(35)), the Theorem 3 hold rate and initialNullSpaceCoupling, which do not depend on convergence.
+        """
+
+    /// Aggregates trials into a summary.
+    /// - Parameters:
+    ///   - trials: any order; duplicates by TrialID allowed (one is kept, see `TrialSet`).
+    ///   - manifest: the study's manifest; its `deltas` define the per-δ entries (index i ↔ bounds[i]).
+    ///   - confidenceLevel: level of every interval (default 0.95).
+    public static func make(trials: [TrialResult], manifest: ReportManifest,
+                            confidenceLevel: Double = 0.95) -> StudySummary {
+        let set = TrialSet(trials)
+        let level = confidenceLevel
+        let probabilities = defaultQuantileProbabilities
+        let byWidth = set.byWidth
+        let widths = Array(Set(manifest.widths).union(byWidth.keys)).sorted()
+        let widthSummaries = widths.map { width in
+            summarizeWidth(width, trials: byWidth[width] ?? [], deltas: manifest.deltas,
+                           probabilities: probabilities, level: level)
+        }
+        let converged = set.trials.filter(\.converged).count
+        let totals = TotalsSummary(trials: set.trials.count, converged: converged,
+                                   nonConverged: set.trials.count - converged)
+        let exponent = ExponentSummary(
+            theoryExponent: manifest.theoryExponent,
+            frobenius: fitExponent(widthSummaries, level: level) { $0.distanceFrobenius.mean },
+            operatorNorm: fitExponent(widthSummaries, level: level) { $0.distanceOperator.mean })
+        return StudySummary(schemaVersion: currentSchemaVersion, manifest: manifest, confidenceLevel: level,
+                            quantileProbabilities: probabilities, nonConvergedPolicy: policy,
+                            methods: .standard, totals: totals, widths: widthSummaries, exponent: exponent)
+    }
+
+    static func summarizeWidth(_ width: Int, trials: [TrialResult], deltas: [Double],
+                               probabilities: [Double], level: Double) -> WidthSummary {
+        let converged = trials.filter(\.converged)
+        var stopReasons: [String: Int] = [:]
+        for t in trials { stopReasons[t.stopReason, default: 0] += 1 }
+        let deltaSummaries = deltas.indices.map { i in
+            summarizeDelta(index: i, delta: deltas[i], all: trials, converged: converged, level: level)
+        }
+        return WidthSummary(
+            width: width, trials: trials.count, converged: converged.count,
+            nonConverged: trials.count - converged.count, stopReasons: stopReasons,
+            distanceFrobenius: .make(converged.map(\.distanceFrobenius), probabilities: probabilities, level: level),
+            distanceOperator: .make(converged.map(\.distanceOperator), probabilities: probabilities, level: level),
+            initialNullSpaceCoupling: .make(trials.map(\.initialNullSpaceCoupling), probabilities: probabilities,
+                                            level: level),
+            lemma33Holds: .make(trials.map(\.lemma33Holds), level: level),
+            theorem3Holds: .make(trials.map(\.theorem3Holds), level: level),
+            deltas: deltaSummaries,
+            rate: summarizeRate(converged),
+            prediction: summarizePrediction(converged))
+    }
+
+    static func summarizeDelta(index i: Int, delta: Double, all: [TrialResult], converged: [TrialResult],
+                               level: Double) -> DeltaSummary {
+        let allChecks = all.compactMap { i < $0.bounds.count ? $0.bounds[i] : nil }
+        let convergedChecks = converged.compactMap { i < $0.bounds.count ? $0.bounds[i] : nil }
+        let bound = finiteMedian(allChecks.map(\.theorem12Bound))
+        let corrected = finiteMedian(allChecks.map(\.theorem12BoundCorrected))
+        let distances = converged.filter { i < $0.bounds.count }.map(\.distanceOperator).filter { $0.isFinite }
+        let p = 1 - delta
+        let value = distances.isEmpty ? nil : Quantiles.type7(distances, probability: p)
+        let quantile: QuantileEstimate
+        if p > 0 && p < 1, let ci = try? Quantiles.orderStatisticInterval(distances, probability: p, level: level) {
+            quantile = QuantileEstimate(probability: p, value: value, interval: IntervalSummary(ci.interval),
+                                        exactCoverage: ci.exactCoverage)
+        } else {
+            quantile = QuantileEstimate(probability: p, value: value,
+                                        interval: IntervalSummary(lower: nil, upper: nil, level: level),
+                                        exactCoverage: 1)
+        }
+        return DeltaSummary(
+            delta: delta, theorem12Bound: bound, theorem12BoundCorrected: corrected,
+            theorem12WidthThreshold: finiteMedian(allChecks.map(\.theorem12WidthThreshold)),
+            widthExceedsThresholdTrials: allChecks.filter(\.widthExceedsThreshold).count,
+            theorem12Holds: .make(convergedChecks.map(\.theorem12Holds), level: level),
+            theorem12CorrectedHolds: .make(convergedChecks.map(\.theorem12CorrectedHolds), level: level),
+            lemma34Holds: .make(allChecks.map(\.lemma34Holds), level: level),
+            lemma35Holds: .make(allChecks.map(\.lemma35Holds), level: level),
+            distanceQuantile: quantile,
+            boundToQuantileRatio: ratio(bound, value),
+            correctedBoundToQuantileRatio: ratio(corrected, value))
+    }
+
+    static func summarizeRate(_ converged: [TrialResult]) -> RateSummary {
+        let usable = converged.filter { $0.measuredRate.isFinite && $0.theorem3Rate.isFinite && $0.theorem3Rate > 0 }
+        let ratios = usable.map { $0.measuredRate / $0.theorem3Rate }
+        return RateSummary(count: usable.count, medianRatio: finiteMedian(ratios), minimumRatio: ratios.min(),
+                           medianMeasuredRate: finiteMedian(usable.map(\.measuredRate)),
+                           medianTheorem3Rate: finiteMedian(usable.map(\.theorem3Rate)))
+    }
+
+    static func summarizePrediction(_ converged: [TrialResult]) -> PredictionSummary {
+        let usable = converged.filter { $0.predictedDistance.isFinite && $0.distanceFrobenius.isFinite }
+        guard !usable.isEmpty else {
+            return PredictionSummary(count: 0, meanPredicted: nil, meanMeasured: nil, ratio: nil)
+        }
+        let predicted = Descriptive.mean(usable.map(\.predictedDistance))
+        let measured = Descriptive.mean(usable.map(\.distanceFrobenius))
+        return PredictionSummary(count: usable.count, meanPredicted: predicted, meanMeasured: measured,
+                                 ratio: ratio(predicted, measured))
+    }
+
+    static func fitExponent(_ widths: [WidthSummary], level: Double,
+                            mean: (WidthSummary) -> Double?) -> ExponentFitSummary? {
+        var hs: [Double] = [], ys: [Double] = [], used: [Int] = []
+        for w in widths {
+            if let m = mean(w), m.isFinite, m > 0 {
+                hs.append(Double(w.width)); ys.append(m); used.append(w.width)
+            }
+        }
+        guard let fit = try? PowerLawFit.fit(h: hs, y: ys, level: level) else { return nil }
+        return ExponentFitSummary(slope: fit.slope, intercept: fit.intercept,
+                                  slopeStandardError: fit.slopeStandardError.isFinite ? fit.slopeStandardError : nil,
+                                  slopeInterval: fit.slopeInterval.map(IntervalSummary.init), widths: used)
+    }
+}
+
+/// Median of the finite values (type 7), nil when there are none.
+func finiteMedian(_ values: [Double]) -> Double? {
+    let finite = values.filter { $0.isFinite }
+    return finite.isEmpty ? nil : Quantiles.type7(finite, probability: 0.5)
+}
+
+/// a / b when both exist, b ≠ 0 and the result is finite.
+func ratio(_ a: Double?, _ b: Double?) -> Double? {
+    guard let a, let b, b != 0 else { return nil }
+    let r = a / b
+    return r.isFinite ? r : nil
+}
