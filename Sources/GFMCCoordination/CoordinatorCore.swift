@@ -1,0 +1,492 @@
+import GFMCEngine
+
+/// The coordinator's decisions as a pure state machine (no sockets, no files, no clock of its own).
+///
+/// The runtime feeds it events with the current time in seconds of a monotonic clock and executes the
+/// returned `Directive`s in order (see `Directive` for the persist-before-anything-else rule).
+///
+/// Guarantees (each tested in GFMCCoordinationTests):
+/// * credits: a worker never has more leased tasks than the credits it announced;
+/// * a result is accepted only from the worker holding the task's lease, only for exactly the leased
+///   trials, only for this study; every accepted trial is persisted exactly once; late duplicates are
+///   dropped;
+/// * a silent worker (nothing heard for `workerSilenceTimeout`), an unreachable one (`onSendFailed`),
+///   an expired lease, a `task_failed` and an invalid result from the lease holder each count as one
+///   failed attempt of every trial in the task; such trials are retried one trial per task, and a trial
+///   with `maxAttempts` failed attempts is quarantined and never handed out again;
+/// * tasks are handed out in (width, index) order, retries first, and sized so a task takes about
+///   `targetTaskSeconds` from the per-width moving average of reported trial times.
+public struct CoordinatorCore: Sendable {
+    public let study: StudyIdentity
+    public let settings: CoordinatorSettings
+    public let epoch: UInt64
+
+    private struct WorkerState: Sendable {
+        var announcement: WorkerAnnouncement
+        var credits: Int
+        var leases: Set<TaskID> = []
+        var lastHeard: Double
+        var lastSent: Double
+        /// Said goodbye but still finishing some tasks: gets no new tasks.
+        var leaving = false
+        var address: String { "\(announcement.host):\(announcement.pid)" }
+    }
+
+    private struct Lease: Sendable {
+        let taskID: TaskID
+        let trials: [TrialID]
+        let worker: WorkerID
+        let expiresAt: Double
+    }
+
+    private enum RetiredTask: Sendable { case completed, revoked }
+
+    private var workers: [WorkerID: WorkerState] = [:]
+    /// Live workers in join order (dictionary order is not deterministic).
+    private var workerOrder: [WorkerID] = []
+    private var leases: [TaskID: Lease] = [:]
+    private var retired: [TaskID: RetiredTask] = [:]
+    private var fresh = TrialQueue()
+    private var retry = TrialQueue()
+    private var known: Set<TrialID> = []
+    private var completedTrials: Set<TrialID> = []
+    private var quarantinedTrials: Set<TrialID> = []
+    private var failures: [TrialID: [FailureRecord]] = [:]
+    private var secondsPerTrial: [Int: Double] = [:]
+    private var meter: CompletionRateMeter
+    private var nextSerial: UInt64 = 0
+    private var completeAnnounced = false
+    private let startTime: Double
+    private let previouslyDone: Int
+
+    private var requeues = 0
+    private var tasksIssued = 0
+    private var rejectedMessages = 0
+    private var duplicatesDropped = 0
+
+    /// - Parameters:
+    ///   - study: the study's hash and resolved JSON.
+    ///   - pendingTrials: the study's trials minus those already in the store (duplicates ignored).
+    ///   - alreadyDone: how many trials the store already holds (only for progress counts).
+    ///   - epoch: distinguishes this coordinator's task ids from an earlier run's (use a random value).
+    ///   - now: the current clock reading (seconds).
+    /// - Throws: `CoordinatorSettingsError` when `settings` is invalid.
+    public init(study: StudyIdentity, pendingTrials: [TrialID], alreadyDone: Int = 0,
+                settings: CoordinatorSettings = CoordinatorSettings(), epoch: UInt64, now: Double) throws(CoordinatorSettingsError) {
+        try settings.validate()
+        self.study = study
+        self.settings = settings
+        self.epoch = epoch
+        self.startTime = now
+        self.previouslyDone = max(0, alreadyDone)
+        self.meter = CompletionRateMeter(window: settings.rateWindow, start: now)
+        let unique = Set(pendingTrials)
+        known = unique
+        fresh.insert(contentsOf: unique)
+    }
+
+    // MARK: Read-only views (for the runtime and for tests)
+
+    /// Live workers in join order.
+    public var liveWorkers: [WorkerID] { workerOrder }
+    /// Credits the worker announced (after clamping), nil if unknown.
+    public func credits(of worker: WorkerID) -> Int? { workers[worker]?.credits }
+    /// Tasks currently leased to the worker (0 if unknown).
+    public func outstandingTasks(of worker: WorkerID) -> Int { workers[worker]?.leases.count ?? 0 }
+    /// The trials of a task while it is leased.
+    public func leasedTrials(of task: TaskID) -> [TrialID]? { leases[task]?.trials }
+    /// Trials completed (accepted and persisted) by this core.
+    public var completed: Set<TrialID> { completedTrials }
+    /// Trials quarantined by this core.
+    public var quarantined: Set<TrialID> { quarantinedTrials }
+    /// Nothing queued and nothing in flight.
+    public var isComplete: Bool { fresh.isEmpty && retry.isEmpty && leases.isEmpty }
+    /// Moving average of seconds per trial at a width, nil until a task of that width finished.
+    public func measuredSecondsPerTrial(width: Int) -> Double? { secondsPerTrial[width] }
+
+    public func status(now: Double) -> CoordinatorStatus {
+        let inFlight = leases.values.reduce(0) { $0 + $1.trials.count }
+        let done = previouslyDone + completedTrials.count
+        let total = previouslyDone + known.count
+        let rate = meter.rate(now: now)
+        let remaining = total - done - quarantinedTrials.count
+        return CoordinatorStatus(
+            studyHash: study.hash, total: total, done: done, inFlight: inFlight,
+            queued: fresh.count + retry.count, requeues: requeues, quarantined: quarantinedTrials.count,
+            workersAlive: workerOrder.count,
+            creditsAlive: workerOrder.reduce(0) { $0 + (workers[$1]?.credits ?? 0) },
+            trialsPerSecond: rate, etaSeconds: rate > 0 ? Double(remaining) / rate : (remaining == 0 ? 0 : nil),
+            elapsedSeconds: max(0, now - startTime), tasksIssued: tasksIssued,
+            rejectedMessages: rejectedMessages, duplicatesDropped: duplicatesDropped, complete: isComplete)
+    }
+
+    // MARK: Events
+
+    /// A decoded message from a worker.
+    public mutating func onMessage(from worker: WorkerID, _ message: Message, now: Double) -> [Directive] {
+        var out: [Directive] = []
+        if message.direction == .toWorker {
+            reject(worker, .unexpectedMessage(type: message.typeName, detail: "a coordinator→worker message"), into: &out)
+            return out
+        }
+        if case .ready(let announcement) = message {
+            handleReady(worker, announcement, now: now, into: &out)
+        } else if workers[worker] == nil {
+            if case .goodbye = message {
+                // Nothing to do: a worker without a session holds no leases.
+            } else {
+                reject(worker, .unknownWorker(type: message.typeName), into: &out)
+                out.append(.send(to: worker, .reannounce))
+            }
+        } else {
+            workers[worker]?.lastHeard = now
+            switch message {
+            case .result(let result): handleResult(worker, result, now: now, into: &out)
+            case .taskFailed(let failure): handleTaskFailed(worker, failure, now: now, into: &out)
+            case .goodbye(let goodbye): handleGoodbye(worker, goodbye, now: now, into: &out)
+            default: break  // heartbeat: liveness only
+            }
+        }
+        dispatch(now: now, into: &out)
+        checkComplete(now: now, into: &out)
+        return finish(out, now: now)
+    }
+
+    /// Frames from `worker` that could not be decoded. Logged and counted; the worker's liveness is not
+    /// refreshed by garbage.
+    public mutating func onUndecodable(from worker: WorkerID, error: WireError, now: Double) -> [Directive] {
+        var out: [Directive] = []
+        reject(worker, .undecodable(error), into: &out)
+        return out
+    }
+
+    /// Sends to `worker` failed because it is gone (ZMQ_ROUTER_MANDATORY → EHOSTUNREACH).
+    /// `undelivered` are the messages that could not be sent: tasks among them never reached the
+    /// worker and are requeued without counting a failed attempt; the worker's other leases count as
+    /// failed attempts (the worker may have died computing them).
+    public mutating func onSendFailed(to worker: WorkerID, undelivered: [Message] = [], now: Double) -> [Directive] {
+        var out: [Directive] = []
+        if workers[worker] != nil {
+            for case .task(let task) in undelivered {
+                if let lease = leases[task.taskID], lease.worker == worker {
+                    revoke(lease, failure: nil, now: now, into: &out)
+                }
+            }
+            loseWorker(worker, reason: "unreachable (send failed)", now: now, into: &out)
+            dispatch(now: now, into: &out)
+        }
+        checkComplete(now: now, into: &out)
+        return finish(out, now: now)
+    }
+
+    /// Periodic housekeeping (call at least every `heartbeatInterval`/2): declares silent workers dead,
+    /// expires leases, sends heartbeats, hands out work.
+    public mutating func onTick(now: Double) -> [Directive] {
+        var out: [Directive] = []
+        meter.trim(now: now)
+        for worker in workerOrder {
+            if let state = workers[worker], now - state.lastHeard > settings.workerSilenceTimeout {
+                let silence = now - state.lastHeard
+                loseWorker(worker, reason: "silent for \(format(silence)) s", now: now, into: &out)
+            }
+        }
+        let expired = leases.values.filter { now >= $0.expiresAt }.sorted { $0.taskID < $1.taskID }
+        for lease in expired {
+            out.append(.log(.leaseExpired(lease.taskID, worker: lease.worker)))
+            out.append(.send(to: lease.worker, .cancel(TaskCancellation(taskID: lease.taskID))))
+            revoke(lease, failure: "lease expired", now: now, into: &out)
+        }
+        dispatch(now: now, into: &out)
+        for worker in workerOrder {
+            if let state = workers[worker], now - state.lastSent >= settings.heartbeatInterval,
+               !out.contains(where: { if case .send(worker, _) = $0 { return true } else { return false } }) {
+                out.append(.send(to: worker, .heartbeat))
+            }
+        }
+        checkComplete(now: now, into: &out)
+        return finish(out, now: now)
+    }
+
+    /// Adds trials to the study (e.g. a precision-target round). Trials this core already knows are
+    /// ignored; the caller must not pass trials the store already holds.
+    public mutating func addTrials(_ trials: [TrialID], now: Double) -> [Directive] {
+        var out: [Directive] = []
+        let new = Set(trials).subtracting(known)
+        known.formUnion(new)
+        fresh.insert(contentsOf: new)
+        dispatch(now: now, into: &out)
+        checkComplete(now: now, into: &out)
+        return finish(out, now: now)
+    }
+
+    /// `shutdown` to every live worker (the runtime calls this when it stops serving).
+    public mutating func shutdownAll(now: Double) -> [Directive] {
+        finish(workerOrder.map { .send(to: $0, .shutdown) }, now: now)
+    }
+
+    // MARK: Message handlers
+
+    private mutating func handleReady(_ worker: WorkerID, _ announcement: WorkerAnnouncement, now: Double,
+                                      into out: inout [Directive]) {
+        guard announcement.credits >= 1 else {
+            reject(worker, .unexpectedMessage(type: "ready", detail: "credits \(announcement.credits) < 1"), into: &out)
+            return
+        }
+        if let previous = workers[worker] {
+            let held = previous.leases.sorted()
+            for task in held { if let lease = leases[task] { revoke(lease, failure: nil, now: now, into: &out) } }
+            out.append(.log(.workerRejoined(worker, requeuedTasks: held.count)))
+        } else {
+            workerOrder.append(worker)
+            out.append(.log(.workerJoined(worker, announcement)))
+        }
+        workers[worker] = WorkerState(announcement: announcement,
+                                      credits: min(announcement.credits, settings.maxCreditsPerWorker),
+                                      lastHeard: now, lastSent: now)
+        out.append(.send(to: worker, .welcome(StudyWelcome(studyHash: study.hash, studyJSON: study.json))))
+    }
+
+    private mutating func handleResult(_ worker: WorkerID, _ result: TaskResult, now: Double,
+                                       into out: inout [Directive]) {
+        guard result.studyHash == study.hash else {
+            reject(worker, .wrongStudy(expected: study.hash, received: result.studyHash), into: &out)
+            return
+        }
+        guard let lease = leases[result.taskID] else {
+            switch retired[result.taskID] {
+            case .completed?:
+                duplicatesDropped += 1
+                out.append(.log(.duplicateDropped(result.taskID, worker: worker)))
+            case .revoked?: reject(worker, .leaseRevoked(result.taskID), into: &out)
+            case nil: reject(worker, .unknownTask(result.taskID), into: &out)
+            }
+            return
+        }
+        guard lease.worker == worker else {
+            reject(worker, .notLeaseHolder(result.taskID, holder: lease.worker), into: &out)
+            return
+        }
+        if let problem = trialSetProblem(result, lease: lease) {
+            reject(worker, .wrongTrialSet(result.taskID, detail: problem), into: &out)
+            revoke(lease, failure: "invalid result: \(problem)", now: now, into: &out)
+            return
+        }
+        // Accept.
+        leases[lease.taskID] = nil
+        workers[worker]?.leases.remove(lease.taskID)
+        retired[lease.taskID] = .completed
+        let accepted = result.results.filter { !completedTrials.contains($0.id) }.sorted { $0.id < $1.id }
+        completedTrials.formUnion(accepted.map(\.id))
+        meter.record(accepted.count, at: now)
+        updateTiming(width: lease.trials[0].width, seconds: result.trialSeconds)
+        if !accepted.isEmpty {
+            out.append(.persist(taskID: lease.taskID, worker: worker, results: accepted))
+        }
+    }
+
+    /// nil when the result holds exactly the leased trials, once each, with aligned timings.
+    private func trialSetProblem(_ result: TaskResult, lease: Lease) -> String? {
+        if result.results.count != lease.trials.count {
+            return "\(result.results.count) results for \(lease.trials.count) leased trials"
+        }
+        if result.trialSeconds.count != result.results.count {
+            return "\(result.trialSeconds.count) timings for \(result.results.count) results"
+        }
+        let ids = result.results.map(\.id)
+        let idSet = Set(ids)
+        if idSet.count != ids.count { return "a trial appears more than once" }
+        let leased = Set(lease.trials)
+        if idSet != leased {
+            let stray = idSet.subtracting(leased).sorted().prefix(3).map(\.description)
+            return "trials not in the task: \(stray.joined(separator: ", "))"
+        }
+        return nil
+    }
+
+    private mutating func updateTiming(width: Int, seconds: [Double]) {
+        let valid = seconds.filter { $0.isFinite && $0 >= 0 }
+        guard !valid.isEmpty else { return }
+        let mean = valid.reduce(0, +) / Double(valid.count)
+        if let old = secondsPerTrial[width] {
+            secondsPerTrial[width] = settings.timingSmoothing * mean + (1 - settings.timingSmoothing) * old
+        } else {
+            secondsPerTrial[width] = mean
+        }
+    }
+
+    private mutating func handleTaskFailed(_ worker: WorkerID, _ failure: TaskFailure, now: Double,
+                                           into out: inout [Directive]) {
+        guard let lease = leases[failure.taskID] else {
+            reject(worker, retired[failure.taskID] == nil ? .unknownTask(failure.taskID) : .leaseRevoked(failure.taskID), into: &out)
+            return
+        }
+        guard lease.worker == worker else {
+            reject(worker, .notLeaseHolder(failure.taskID, holder: lease.worker), into: &out)
+            return
+        }
+        let reason = String(failure.reason.prefix(500))
+        out.append(.log(.taskFailed(failure.taskID, worker: worker, reason: reason)))
+        revoke(lease, failure: reason, now: now, into: &out)
+    }
+
+    /// The worker is leaving and gets no new tasks. Its leases not listed as finishing go back to the
+    /// queue without penalty (whether it listed them as returned or they were still in flight to it);
+    /// the finishing ones stay leased and their results are accepted. A goodbye that leaves it holding
+    /// nothing ends its session.
+    private mutating func handleGoodbye(_ worker: WorkerID, _ goodbye: WorkerGoodbye, now: Double,
+                                        into out: inout [Directive]) {
+        guard let state = workers[worker] else { return }
+        workers[worker]!.leaving = true
+        let keep = Set(goodbye.finishingTaskIDs)
+        var returned = 0
+        for task in state.leases.sorted() where !keep.contains(task) {
+            guard let lease = leases[task] else { continue }
+            revoke(lease, failure: nil, now: now, into: &out)
+            returned += 1
+        }
+        let finishing = workers[worker]!.leases.count
+        if finishing == 0 {
+            removeWorker(worker)
+            out.append(.log(.workerLeft(worker, requeuedTasks: returned)))
+        } else {
+            out.append(.log(.workerLeaving(worker, requeuedTasks: returned, finishing: finishing)))
+        }
+    }
+
+    // MARK: Leases and workers
+
+    /// Takes a lease back. With a failure reason, the attempt counts against every trial in it (retried
+    /// singly, quarantined at `maxAttempts`); without, the trials are simply queued again.
+    private mutating func revoke(_ lease: Lease, failure: String?, now: Double, into out: inout [Directive]) {
+        leases[lease.taskID] = nil
+        workers[lease.worker]?.leases.remove(lease.taskID)
+        retired[lease.taskID] = .revoked
+        requeues += 1
+        out.append(.log(.taskRequeued(lease.taskID, trials: lease.trials.count, failed: failure != nil)))
+        guard let reason = failure else {
+            for trial in lease.trials {
+                if failures[trial] != nil { retry.insert(contentsOf: [trial]) } else { fresh.insert(contentsOf: [trial]) }
+            }
+            return
+        }
+        let address = workers[lease.worker]?.address ?? "?"
+        for trial in lease.trials {
+            failures[trial, default: []].append(FailureRecord(
+                taskID: lease.taskID, worker: lease.worker.description, workerAddress: address,
+                reason: reason, time: now))
+            let attempts = failures[trial]!.count
+            if attempts >= settings.maxAttempts {
+                quarantinedTrials.insert(trial)
+                out.append(.log(.trialQuarantined(trial, attempts: attempts)))
+                out.append(.quarantine(QuarantineReport(trial: trial, failures: failures[trial]!)))
+            } else {
+                retry.insert(contentsOf: [trial])
+            }
+        }
+    }
+
+    private mutating func loseWorker(_ worker: WorkerID, reason: String, now: Double, into out: inout [Directive]) {
+        guard let state = workers[worker] else { return }
+        let held = state.leases.sorted()
+        for task in held {
+            if let lease = leases[task] { revoke(lease, failure: "worker \(reason)", now: now, into: &out) }
+        }
+        removeWorker(worker)
+        out.append(.log(.workerLost(worker, reason: reason, requeuedTasks: held.count)))
+    }
+
+    private mutating func removeWorker(_ worker: WorkerID) {
+        workers[worker] = nil
+        workerOrder.removeAll { $0 == worker }
+    }
+
+    private mutating func reject(_ worker: WorkerID, _ rejection: Rejection, into out: inout [Directive]) {
+        rejectedMessages += 1
+        out.append(.log(.rejected(worker, rejection)))
+    }
+
+    // MARK: Dispatch
+
+    /// Hands out tasks round-robin (one per worker per round, in join order) while credits and work remain.
+    private mutating func dispatch(now: Double, into out: inout [Directive]) {
+        var progress = true
+        while progress, !(fresh.isEmpty && retry.isEmpty) {
+            progress = false
+            for worker in workerOrder {
+                guard let state = workers[worker], !state.leaving, state.leases.count < state.credits,
+                      !(fresh.isEmpty && retry.isEmpty) else { continue }
+                issueTask(to: worker, now: now, into: &out)
+                progress = true
+            }
+        }
+    }
+
+    private mutating func issueTask(to worker: WorkerID, now: Double, into out: inout [Directive]) {
+        var trials: [TrialID] = []
+        if let single = retry.popFirst() {
+            trials = [single]
+        } else if let head = fresh.first {
+            let size = trialsPerTask(width: head.width)
+            while trials.count < size, let next = fresh.first, next.width == head.width {
+                trials.append(fresh.popFirst()!)
+            }
+        }
+        guard !trials.isEmpty else { return }
+        nextSerial += 1
+        let taskID = TaskID(epoch: epoch, serial: nextSerial)
+        let leaseSeconds: Double
+        if let perTrial = secondsPerTrial[trials[0].width] {
+            leaseSeconds = max(settings.minimumLease, settings.leaseMultiplier * perTrial * Double(trials.count))
+        } else {
+            leaseSeconds = max(settings.minimumLease, settings.unmeasuredLease)
+        }
+        leases[taskID] = Lease(taskID: taskID, trials: trials, worker: worker, expiresAt: now + leaseSeconds)
+        workers[worker]?.leases.insert(taskID)
+        tasksIssued += 1
+        out.append(.send(to: worker, .task(TaskAssignment(taskID: taskID, studyHash: study.hash, trials: trials))))
+    }
+
+    /// Trials per task at a width: `targetTaskSeconds` / measured seconds per trial (or
+    /// `initialTrialsPerTask` before any measurement), clamped to [min, max], and near the end of the
+    /// queue at most ⌈queued / live credits⌉ so the last trials spread over all workers.
+    public func trialsPerTask(width: Int) -> Int {
+        var size: Double
+        if let perTrial = secondsPerTrial[width] {
+            size = perTrial > 0 ? (settings.targetTaskSeconds / perTrial).rounded() : Double(settings.maxTrialsPerTask)
+        } else {
+            size = Double(settings.initialTrialsPerTask)
+        }
+        let liveCredits = workerOrder.reduce(0) { $0 + (workers[$1]?.credits ?? 0) }
+        if liveCredits > 0 {
+            size = min(size, (Double(fresh.count) / Double(liveCredits)).rounded(.up))
+        }
+        size = min(max(size, Double(settings.minTrialsPerTask)), Double(settings.maxTrialsPerTask))
+        return Int(size)
+    }
+
+    // MARK: Completion and bookkeeping
+
+    private mutating func checkComplete(now: Double, into out: inout [Directive]) {
+        if isComplete {
+            if !completeAnnounced {
+                completeAnnounced = true
+                out.append(.studyComplete(status(now: now)))
+            }
+        } else {
+            completeAnnounced = false
+        }
+    }
+
+    /// Records send times (for heartbeat suppression) and returns the directives.
+    private mutating func finish(_ out: [Directive], now: Double) -> [Directive] {
+        for directive in out {
+            if case .send(let worker, _) = directive { workers[worker]?.lastSent = now }
+        }
+        return out
+    }
+
+    private func format(_ seconds: Double) -> String {
+        let tenths = (seconds * 10).rounded() / 10
+        return "\(tenths)"
+    }
+}

@@ -1,0 +1,368 @@
+import Foundation
+import GFMCCoordination
+import GFMCEngine
+import GFMCStore
+import GFMCTransport
+
+/// CURVE settings of a coordinator: its key pair and, optionally, the allowlist of worker public
+/// keys (enforced by a ZAP handler; without it any client that knows the server key gets in).
+public struct CoordinatorCurveKeys: Sendable {
+    public var publicKey: String
+    public var secretKey: String
+    public var allowedWorkerKeys: [String]?
+
+    public init(publicKey: String, secretKey: String, allowedWorkerKeys: [String]? = nil) {
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+        self.allowedWorkerKeys = allowedWorkerKeys
+    }
+}
+
+/// Everything `CoordinatorRuntime.run` needs. Times are seconds.
+public struct CoordinatorOptions: Sendable {
+    /// Where the ROUTER binds, e.g. `tcp://*:5555` or `tcp://127.0.0.1:0` (ephemeral port, reported
+    /// through `onListening` and in the status file).
+    public var endpoint: String
+    /// The SQLite study store (created if missing; its directory must exist).
+    public var storePath: String
+    /// Where `status.json` is written (atomically) every `progressInterval`; nil = not written.
+    public var statusPath: String?
+    /// The resolved study: identity hash and JSON (sent to workers; recorded in the store).
+    public var study: StudyIdentity
+    /// Every trial of the study. Those already in the store are not run again.
+    public var trials: [TrialID]
+    public var settings: CoordinatorSettings = CoordinatorSettings()
+    /// gfmc version recorded in the store.
+    public var version: String = "gfmc"
+    /// Longest wait in `zmq_poll` between ticks. Default 0.1 s.
+    public var tickInterval: Double = 0.1
+    /// Period of `progress` callbacks and status-file writes. Default 1 s.
+    public var progressInterval: Double = 1
+    public var maxBodyBytes: Int = WireCodec.defaultMaxBodyBytes
+    /// Return once the study is complete (after telling the workers to shut down). Default true.
+    public var stopWhenComplete: Bool = true
+    /// Send `shutdown` to every worker when stopping on request (SIGINT/SIGTERM). Default true;
+    /// false lets remote workers wait for a restarted coordinator.
+    public var shutdownWorkersOnStop: Bool = true
+    /// After sending `shutdown` to its workers, the coordinator keeps answering every message with
+    /// `shutdown` for this long, so a worker it had (wrongly) declared dead also stops. Default 2 s.
+    public var farewellSeconds: Double = 2
+    /// Set by signal handlers (or tests) to stop cleanly.
+    public var stop: StopFlag? = nil
+    /// Task-id epoch; nil = random (use a fixed value only in tests).
+    public var epoch: UInt64? = nil
+    public var curve: CoordinatorCurveKeys? = nil
+    /// Log lines (joins, losses, rejections, quarantines). Called on the coordinator thread.
+    public var log: (@Sendable (String) -> Void)? = nil
+    /// Progress snapshots every `progressInterval` and once at the end.
+    public var progress: (@Sendable (CoordinatorStatus) -> Void)? = nil
+    /// Called once the socket is bound, with the real endpoint.
+    public var onListening: (@Sendable (String) -> Void)? = nil
+
+    public init(endpoint: String, storePath: String, study: StudyIdentity, trials: [TrialID]) {
+        self.endpoint = endpoint
+        self.storePath = storePath
+        self.study = study
+        self.trials = trials
+    }
+}
+
+/// How a coordinator run ended.
+public struct CoordinatorRunSummary: Sendable {
+    public enum Ending: String, Sendable {
+        case complete
+        /// A stop was requested (the reason is in `stopReason`); the store holds every accepted trial.
+        case stopped
+    }
+
+    public var ending: Ending
+    public var stopReason: String?
+    public var endpoint: String
+    public var status: CoordinatorStatus
+    /// Seconds from the coordinator's start until the study was complete (nil if it was not).
+    public var completionSeconds: Double?
+    /// Trials quarantined during this run, with every failed attempt.
+    public var quarantined: [QuarantineReport]
+}
+
+/// The coordinator process's main loop: a ROUTER socket (`ZMQ_ROUTER_MANDATORY`, `LINGER` 0),
+/// `zmq_poll` with a tick, the pure `CoordinatorCore` for every decision, and the `StudyStore` as the
+/// journal. Accepted results are committed (durably) before anything else happens, so a crash at any
+/// moment loses at most work that will be redone. See docs/protocol.md.
+public enum CoordinatorRuntime {
+    /// Serves the study until it is complete (if `stopWhenComplete`) or a stop is requested.
+    /// - Throws: `StoreError.studyMismatch` (with the stored study's JSON) when the store belongs to
+    ///   another study; other `StoreError`s (e.g. a failed commit: the run stops, a restart resumes);
+    ///   `ZMQError` when binding fails; `CoordinatorSettingsError`.
+    public static func run(_ options: CoordinatorOptions) throws -> CoordinatorRunSummary {
+        var loop = try CoordinatorLoop(options)
+        return try loop.run()
+    }
+}
+
+private struct CoordinatorLoop {
+    let options: CoordinatorOptions
+    let clock = MonotonicClock()
+    let codec: WireCodec
+    let store: StudyStore
+    let context: ZMQContext
+    let socket: ZMQSocket
+    let zap: ZAPHandler?
+    let endpoint: String
+    var core: CoordinatorCore
+    var quarantined: [QuarantineReport] = []
+    var completionSeconds: Double?
+    var complete = false
+    var rejectionsLogged = 0
+    var lastTick = 0.0
+    var lastProgress = -Double.infinity
+    /// Messages that could not be sent (EHOSTUNREACH), per worker, reported by `reportSendFailures`.
+    var unreachable: [WorkerID: [Message]] = [:]
+    var unreachableOrder: [WorkerID] = []
+
+    init(_ options: CoordinatorOptions) throws {
+        self.options = options
+        codec = WireCodec(maxBodyBytes: options.maxBodyBytes)
+        store = try StudyStore(path: options.storePath)
+        try store.initialize(studyHash: options.study.hash, resolvedStudyJSON: options.study.json,
+                             version: options.version)
+        let recorded = try store.recordedTrialIDs()
+        let wanted = Set(options.trials)
+        let pending = wanted.subtracting(recorded)
+        let alreadyDone = wanted.count - pending.count
+        core = try CoordinatorCore(study: options.study, pendingTrials: Array(pending), alreadyDone: alreadyDone,
+                                   settings: options.settings, epoch: options.epoch ?? UInt64.random(in: 1...UInt64.max),
+                                   now: clock.now())
+        try store.logEvent(kind: alreadyDone > 0 ? "resume" : "start",
+                           detail: "\(pending.count) of \(wanted.count) trials to run")
+
+        context = try ZMQContext()
+        if let keys = options.curve, let allowed = keys.allowedWorkerKeys {
+            let log = options.log
+            zap = try ZAPHandler(context: context, allowedPublicKeys: allowed) { decision in
+                if !decision.accepted { log?(decision.description) }
+            }
+        } else {
+            zap = nil
+        }
+        socket = try ZMQSocket(context: context, type: .router)
+        try socket.set(.routerMandatory(true))
+        try socket.set(.maxMessageSize(Int64(options.maxBodyBytes + 4096)))
+        try socket.set(.receiveHighWaterMark(100_000))
+        if let keys = options.curve {
+            try socket.set(.curveServer(true))
+            try socket.set(.curvePublicKey(keys.publicKey))
+            try socket.set(.curveSecretKey(keys.secretKey))
+        }
+        try socket.bind(options.endpoint)
+        endpoint = try socket.lastEndpoint
+        options.log?("coordinator listening on \(endpoint); \(pending.count) of \(wanted.count) trials to run")
+        options.onListening?(endpoint)
+    }
+
+    mutating func run() throws -> CoordinatorRunSummary {
+        defer {
+            socket.close()
+            zap?.stop()
+            store.close()
+        }
+        let poller = ZMQPoller([socket])
+        let tickMilliseconds = max(1, Int(options.tickInterval * 1000))
+        // The first tick announces completion of an already complete study.
+        try execute(core.onTick(now: clock.now()))
+        while true {
+            if complete && options.stopWhenComplete {
+                try execute(core.shutdownAll(now: clock.now()))
+                try farewell()
+                return finish(.complete, reason: nil)
+            }
+            if let reason = options.stop?.reason {
+                if options.shutdownWorkersOnStop {
+                    try execute(core.shutdownAll(now: clock.now()))
+                    try farewell()
+                }
+                try? store.logEvent(kind: "stop", detail: reason)
+                return finish(.stopped, reason: reason)
+            }
+            let readable = try poller.readable(timeoutMilliseconds: tickMilliseconds)
+            if !readable.isEmpty { try receiveWaiting(limit: 10_000) }
+            if clock.now() - lastTick >= options.tickInterval { try tick() }
+            try reportSendFailures()
+        }
+    }
+
+    /// For `farewellSeconds`, answers every message with `shutdown` (results are not recorded any more).
+    mutating func farewell() throws {
+        let end = clock.now() + options.farewellSeconds
+        let poller = ZMQPoller([socket])
+        var answered: Set<WorkerID> = []
+        while clock.now() < end {
+            let wait = max(1, Int((end - clock.now()) * 1000))
+            guard try !poller.readable(timeoutMilliseconds: min(wait, 100)).isEmpty else { continue }
+            while let frames = try? socket.tryReceive(maxFrames: 8), let identity = frames.first {
+                let worker = WorkerID(identity)
+                guard (try? codec.decode(Array(frames.dropFirst()))) != nil, !answered.contains(worker) else { continue }
+                answered.insert(worker)
+                _ = send(.shutdown, to: worker)
+            }
+        }
+    }
+
+    /// Handles up to `limit` waiting messages (ticking in between when due).
+    mutating func receiveWaiting(limit: Int) throws {
+        var handled = 0
+        while handled < limit {
+            let frames: [[UInt8]]?
+            do {
+                frames = try socket.tryReceive(maxFrames: 8)
+            } catch let error as ZMQError where error.code == EMSGSIZE {
+                try execute(core.onUndecodable(from: WorkerID("?"), error: .wrongFrameCount(9), now: clock.now()))
+                continue
+            }
+            guard let frames else { return }
+            handled += 1
+            try receive(frames)
+            if clock.now() - lastTick >= options.tickInterval { try tick() }
+        }
+    }
+
+    /// Tells the core about workers that could not be reached, but only after reading every message
+    /// already waiting: a worker that said goodbye and closed its connection is unreachable before its
+    /// last messages (results, goodbye) have been read, and those must count first.
+    mutating func reportSendFailures() throws {
+        var rounds = 0
+        while !unreachableOrder.isEmpty, rounds < 100 {
+            rounds += 1
+            try receiveWaiting(limit: 10_000)
+            let workers = unreachableOrder
+            let messages = unreachable
+            unreachableOrder.removeAll()
+            unreachable.removeAll()
+            for worker in workers {
+                try execute(core.onSendFailed(to: worker, undelivered: messages[worker] ?? [], now: clock.now()))
+            }
+        }
+    }
+
+    mutating func receive(_ frames: [[UInt8]]) throws {
+        guard let identity = frames.first else { return }
+        let worker = WorkerID(identity)
+        let now = clock.now()
+        let message: Message
+        do {
+            message = try codec.decode(Array(frames.dropFirst()))
+        } catch {
+            try execute(core.onUndecodable(from: worker, error: error, now: now))
+            return
+        }
+        try execute(core.onMessage(from: worker, message, now: now))
+    }
+
+    mutating func tick() throws {
+        let now = clock.now()
+        lastTick = now
+        try execute(core.onTick(now: now))
+        if now - lastProgress >= options.progressInterval {
+            lastProgress = now
+            report(state: "running", now: now)
+        }
+    }
+
+    func report(state: String, now: Double) {
+        let status = core.status(now: now)
+        options.progress?(status)
+        if let path = options.statusPath {
+            let report = CoordinatorStatusReport(state: state, endpoint: endpoint,
+                                                 pid: ProcessInfo.processInfo.processIdentifier,
+                                                 updatedAt: Date().timeIntervalSince1970, status: status)
+            do { try report.write(to: path) } catch { options.log?("cannot write \(path): \(error)") }
+        }
+    }
+
+    mutating func finish(_ ending: CoordinatorRunSummary.Ending, reason: String?) -> CoordinatorRunSummary {
+        let now = clock.now()
+        report(state: ending == .complete ? "complete" : "stopped", now: now)
+        // Give the shutdown messages a moment to leave before the socket closes.
+        try? socket.set(.linger(500))
+        return CoordinatorRunSummary(ending: ending, stopReason: reason, endpoint: endpoint,
+                                     status: core.status(now: now), completionSeconds: completionSeconds,
+                                     quarantined: quarantined)
+    }
+
+    /// Executes directives in order; a failed commit throws before any later directive runs.
+    mutating func execute(_ directives: [Directive]) throws {
+        for directive in directives {
+            switch directive {
+            case .send(let worker, let message):
+                if !send(message, to: worker) {
+                    if unreachable[worker] == nil { unreachableOrder.append(worker) }
+                    unreachable[worker, default: []].append(message)
+                }
+            case .persist(_, let worker, let results):
+                try store.record(results, worker: worker.description, attempt: 1)
+            case .log(let event):
+                log(event)
+            case .quarantine(let report):
+                quarantined.append(report)
+                let last = report.failures.last
+                try store.recordQuarantine(QuarantineEntry(
+                    taskID: "\(last.map { "\($0.taskID)" } ?? "?") \(report.trial)", trials: [report.trial],
+                    reason: last?.reason ?? "", workers: report.failures.map { "\($0.worker) (\($0.workerAddress))" },
+                    attempts: report.failures.count))
+            case .studyComplete(let status):
+                complete = true
+                completionSeconds = status.elapsedSeconds
+                options.log?("study complete: \(status.progressLine)")
+                try? store.logEvent(kind: "complete", detail: status.progressLine)
+            }
+        }
+    }
+
+    /// False when the worker is unreachable (EHOSTUNREACH); other failures are logged.
+    func send(_ message: Message, to worker: WorkerID) -> Bool {
+        do {
+            let frames = try codec.encode(message)
+            if try !socket.trySend([worker.bytes] + frames) {
+                options.log?("send queue to worker \(worker) full; dropped \(message.typeName)")
+            }
+            return true
+        } catch let error as ZMQError where error.isHostUnreachable {
+            return false
+        } catch {
+            options.log?("cannot send \(message.typeName) to worker \(worker): \(error)")
+            return true
+        }
+    }
+
+    mutating func log(_ event: CoordinatorEvent) {
+        switch event {
+        case .rejected, .duplicateDropped:
+            // Hostile or buggy peers can flood these: log the first ones, then every 1000th.
+            rejectionsLogged += 1
+            if rejectionsLogged <= 20 || rejectionsLogged % 1000 == 0 {
+                options.log?("\(event)\(rejectionsLogged == 20 ? " (further rejections logged every 1000th)" : "")")
+            }
+        case .taskRequeued:
+            options.log?(event.description)
+        default:
+            options.log?(event.description)
+            try? store.logEvent(kind: Self.kind(event), detail: event.description)
+        }
+    }
+
+    static func kind(_ event: CoordinatorEvent) -> String {
+        switch event {
+        case .workerJoined: "worker_joined"
+        case .workerRejoined: "worker_rejoined"
+        case .workerLeft: "worker_left"
+        case .workerLeaving: "worker_leaving"
+        case .workerLost: "worker_lost"
+        case .leaseExpired: "lease_expired"
+        case .taskFailed: "task_failed"
+        case .taskRequeued: "task_requeued"
+        case .rejected: "rejected"
+        case .duplicateDropped: "duplicate"
+        case .trialQuarantined: "quarantine"
+        }
+    }
+}

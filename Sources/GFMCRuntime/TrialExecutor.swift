@@ -1,0 +1,38 @@
+import GFMCCoordination
+import GFMCEngine
+
+/// How a worker computes trials, independent of how the engine is configured. The command line
+/// supplies the real one (study JSON → engine); tests use deterministic fakes.
+public protocol TrialExecutor: Sendable {
+    /// Called on the worker's socket thread once per study (each `welcome` with a new study hash).
+    /// Parse the study and precompute what every trial shares. Keep it reasonably quick: heartbeats
+    /// pause while it runs (the coordinator declares a worker dead after 5 s of silence).
+    /// A thrown error makes every task of this study fail with the error's description.
+    func prepare(_ study: StudyWelcome) throws -> any PreparedStudy
+}
+
+/// A study ready to compute trials; called concurrently from all engine threads.
+public protocol PreparedStudy: Sendable {
+    /// Computes one trial. Must be a pure function of (study, trial): same result on every
+    /// machine, thread and order (only `wallSeconds` may differ). Thrown errors fail the task.
+    func run(_ trial: TrialID) throws -> TrialResult
+}
+
+/// A `TrialExecutor` made from a closure: `prepare` returns the per-trial function.
+public struct ClosureTrialExecutor: TrialExecutor {
+    public typealias RunTrial = @Sendable (TrialID) throws -> TrialResult
+    private let makeRunner: @Sendable (StudyWelcome) throws -> RunTrial
+
+    public init(_ prepare: @escaping @Sendable (StudyWelcome) throws -> RunTrial) {
+        makeRunner = prepare
+    }
+
+    public func prepare(_ study: StudyWelcome) throws -> any PreparedStudy {
+        ClosurePreparedStudy(runTrial: try makeRunner(study))
+    }
+
+    private struct ClosurePreparedStudy: PreparedStudy {
+        let runTrial: RunTrial
+        func run(_ trial: TrialID) throws -> TrialResult { try runTrial(trial) }
+    }
+}
