@@ -21,6 +21,21 @@ public struct BenchTrialTiming: Codable, Sendable {
     public var converged: Bool
     public var stopReason: String
     public var distanceFrobenius: Double?
+
+    public init(index: Int, seconds: Double, measuredSeconds: Double? = nil, extrapolated: Bool = false,
+                iterationsNeeded: Int? = nil, steps: Int, rhsEvaluations: Int, converged: Bool, stopReason: String,
+                distanceFrobenius: Double? = nil) {
+        self.index = index
+        self.seconds = seconds
+        self.measuredSeconds = measuredSeconds ?? seconds
+        self.extrapolated = extrapolated
+        self.iterationsNeeded = iterationsNeeded
+        self.steps = steps
+        self.rhsEvaluations = rhsEvaluations
+        self.converged = converged
+        self.stopReason = stopReason
+        self.distanceFrobenius = distanceFrobenius
+    }
 }
 
 /// Timings of one engine case at one width.
@@ -33,6 +48,13 @@ public struct BenchEngineMeasurement: Codable, Sendable {
     public var anyExtrapolated: Bool { trials.contains { $0.extrapolated } }
     public var allConverged: Bool { trials.allSatisfy { $0.converged || $0.extrapolated } }
     public var medianSteps: Double? { BenchTimingSummary(trials.map { Double($0.extrapolated ? ($0.iterationsNeeded ?? $0.steps) : $0.steps) })?.median }
+    public init(engineCase: BenchEngineCase, width: Int, trials: [BenchTrialTiming]) {
+        self.engineCase = engineCase
+        self.width = width
+        self.trials = trials
+        seconds = BenchTimingSummary(trials.map(\.seconds))
+    }
+
     public var medianRHS: Double? { BenchTimingSummary(trials.filter { !$0.extrapolated }.map { Double($0.rhsEvaluations) })?.median }
 }
 
@@ -81,12 +103,11 @@ public final class BenchEngineTimer {
                 gdIterations[id] = timing.steps
             }
             log("  \(engineCase.rawValue) h=\(width) #\(index): \(BenchFormat.seconds(timing.seconds))"
-                + (timing.extrapolated ? " (extrapolated from \(timing.steps) iterations)" : "")
+                + (timing.extrapolated ? " (extrapolated from runs cut at \(max(1, timing.steps / 5)) and \(timing.steps) iterations)" : "")
                 + ", \(timing.steps) steps, \(timing.stopReason)")
             trials.append(timing)
         }
-        return BenchEngineMeasurement(engineCase: engineCase, width: width, trials: trials,
-                                      seconds: BenchTimingSummary(trials.map(\.seconds)))
+        return BenchEngineMeasurement(engineCase: engineCase, width: width, trials: trials)
     }
 
     private func time(_ engineCase: BenchEngineCase, _ id: TrialID) throws -> BenchTrialTiming {

@@ -12,6 +12,13 @@ public struct BenchRHSMeasurement: Codable, Sendable {
     /// Seconds per set of the five products one RHS needs, called through BLAS into preallocated workspaces:
     /// P = U Vᵀ (n×h·h×m), R = Y − X P (N×n·n×m), G = Xᵀ R (n×N·N×m), dU = G V (n×m·m×h), dV = Gᵀ U (m×n·n×h).
     public var barePerRHS: BenchTimingSummary?
+    public init(width: Int, enginePerRHS: BenchTimingSummary?, rhsEvaluations: Int, barePerRHS: BenchTimingSummary?) {
+        self.width = width
+        self.enginePerRHS = enginePerRHS
+        self.rhsEvaluations = rhsEvaluations
+        self.barePerRHS = barePerRHS
+    }
+
     /// enginePerRHS.median / barePerRHS.median (goal ≤ 1.3).
     public var ratio: Double? {
         guard let e = enginePerRHS?.median, let b = barePerRHS?.median, b > 0 else { return nil }

@@ -21,7 +21,8 @@ struct BenchCommand: GFMCCommand {
           rhs          the weights engine's time per right-hand side against the bare BLAS products.
           study        the paper's 20-width study through the engine on --study-threads threads \
         (--study-trials per width; below 1000 the time is extrapolated, and the table says so).
-          coordinator  round-trip dispatch throughput and the 2-worker speed-up (needs the runtime).
+          coordinator  round-trip dispatch throughput with trivial tasks, and the speed-up of 2 workers \
+        over 1 on a CPU-bound study (gfmc run --workers K when that command exists, else worker threads).
         A trial whose predicted time exceeds --max-trial-seconds (weights-gd, Python GD) is cut and \
         extrapolated with the iteration count of the Gram-form GD on the same start, and marked so. \
         All gfmc timings use one BLAS thread. Run on an otherwise idle machine: the load average is recorded.
@@ -227,7 +228,7 @@ struct BenchCommand: GFMCCommand {
             do {
                 report.coordinator = try BenchCoordinatorRunner(tasks: plan.coordinatorTasks,
                                                                 studyTrialsPerWidth: plan.coordinatorStudyTrials,
-                                                                log: log).run(context: context)
+                                                                repetitions: 1, log: log).run(context: context)
             } catch let error as BenchCoordinatorError {
                 report.skipped["coordinator"] = error.description
                 log("coordinator: \(error)")
