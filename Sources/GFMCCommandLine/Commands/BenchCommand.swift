@@ -23,12 +23,13 @@ struct BenchCommand: GFMCCommand {
         (--study-trials per width; below 1000 the time is extrapolated, and the table says so).
           coordinator  round-trip dispatch throughput with trivial tasks, and the speed-up of 2 workers \
         over 1 on a CPU-bound study (gfmc run --workers K when that command exists, else worker threads).
-        A trial whose predicted time exceeds --max-trial-seconds (weights-gd, Python GD) is cut and \
-        extrapolated with the iteration count of the Gram-form GD on the same start, and marked so. \
+        A weights-gd trial predicted to exceed --max-trial-seconds, or a Python GD trial exceeding \
+        --baseline-gd-max-seconds, is cut and extrapolated to the iteration count of the Gram-form GD on the \
+        same start, and marked so. \
         All gfmc timings use one BLAS thread. Run on an otherwise idle machine: the load average is recorded.
         """,
         options: [
-            .flag("quick", help: "A version that finishes in under a minute: widths 500,2000, 2 repetitions, short budgets, 5 study trials per width."),
+            .flag("quick", help: "A version that finishes in under a minute on an idle machine: widths 500,2000, 1 repetition, no sampled-gd, 3-second budgets (so GD times are extrapolated), 5 study trials per width, 200 dispatch tasks; explicit options still win."),
             .value("parts", valueName: "LIST", help: "Which parts run: \(parts.joined(separator: ",")).", defaultValue: parts.joined(separator: ",")),
             .value("widths", valueName: "LIST", help: "Widths h for the engines, baseline and rhs parts.", defaultValue: "500,2000,10000"),
             .value("sampled-widths", valueName: "LIST", help: "Extra widths for sampled-flow only (empty string for none).", defaultValue: "1000000,1000000000"),
@@ -36,7 +37,8 @@ struct BenchCommand: GFMCCommand {
             .value("repetitions", short: "r", valueName: "K", help: "Trials timed per engine and width (indices 0..K-1).", defaultValue: "3"),
             .value("baseline-repetitions", valueName: "K", help: "Python trials per method and width (the first K of the same starts).", defaultValue: "1"),
             .value("baseline-methods", valueName: "LIST", help: "gd, ivp or both.", defaultValue: "gd,ivp"),
-            .value("max-trial-seconds", valueName: "S", help: "Budget per weights-gd and Python GD trial before extrapolating.", defaultValue: "120"),
+            .value("max-trial-seconds", valueName: "S", help: "Budget per weights-gd trial before extrapolating.", defaultValue: "60"),
+            .value("baseline-gd-max-seconds", valueName: "S", help: "Budget per Python GD trial before extrapolating.", defaultValue: "200"),
             .value("ivp-max-seconds", valueName: "S", help: "Budget per solve_ivp trial (a stopped one is a lower bound).", defaultValue: "900"),
             .value("study-trials", valueName: "T", help: "Trials per width in the study part (1000 = the goal, run in full).", defaultValue: "1000"),
             .value("study-threads", valueName: "K", help: "Threads for the study part.", defaultValue: "2"),
@@ -61,6 +63,7 @@ struct BenchCommand: GFMCCommand {
         var baselineRepetitions: Int
         var baselineMethods: [String]
         var maxTrialSeconds: Double
+        var baselineGDMaxSeconds: Double
         var ivpMaxSeconds: Double
         var studyTrials: Int
         var studyThreads: Int
@@ -94,7 +97,8 @@ struct BenchCommand: GFMCCommand {
         for p in parts where !Self.parts.contains(p) {
             throw CommandLineError.usage("--parts: unknown part '\(p)'; allowed: \(Self.parts.joined(separator: ", "))")
         }
-        var engines = BenchEngineCase.allCases
+        // The quick version leaves out sampled-gd (seconds per trial at any h; gram-gd shows the same iterations).
+        var engines = quick ? BenchEngineCase.allCases.filter { $0 != .sampledGD } : BenchEngineCase.allCases
         if let names = list("engines"), names != ["all"] {
             engines = try names.map { name in
                 guard let c = BenchEngineCase(rawValue: name) else {
@@ -113,10 +117,11 @@ struct BenchCommand: GFMCCommand {
                     widths: try ints("widths", quick ? [500, 2000] : [500, 2000, 10_000]),
                     sampledWidths: try ints("sampled-widths", [1_000_000, 1_000_000_000]),
                     engines: engines,
-                    repetitions: try arguments.int("repetitions", in: 1...1000) ?? (quick ? 2 : 3),
+                    repetitions: try arguments.int("repetitions", in: 1...1000) ?? (quick ? 1 : 3),
                     baselineRepetitions: try arguments.int("baseline-repetitions", in: 1...100) ?? 1,
                     baselineMethods: methods,
-                    maxTrialSeconds: try arguments.double("max-trial-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 4 : 120),
+                    maxTrialSeconds: try arguments.double("max-trial-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 3 : 60),
+                    baselineGDMaxSeconds: try arguments.double("baseline-gd-max-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 3 : 200),
                     ivpMaxSeconds: try arguments.double("ivp-max-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 15 : 900),
                     studyTrials: try arguments.int("study-trials", in: 1...100_000) ?? (quick ? 5 : 1000),
                     studyThreads: try arguments.int("study-threads", in: 1...256) ?? 2,
@@ -192,7 +197,7 @@ struct BenchCommand: GFMCCommand {
             log("baseline: \(plan.baselineMethods) at widths \(plan.widths)")
             let script = context.resolvePath(plan.baselineScript)
             report.baselineScript = plan.baselineScript
-            let runner = BenchBaselineRunner(python: plan.python, script: script, gdMaxSeconds: plan.maxTrialSeconds,
+            let runner = BenchBaselineRunner(python: plan.python, script: script, gdMaxSeconds: plan.baselineGDMaxSeconds,
                                              ivpMaxSeconds: plan.ivpMaxSeconds, log: log)
             do {
                 report.baseline = try runner.run(network: network, methods: plan.baselineMethods, widths: plan.widths,
@@ -207,7 +212,7 @@ struct BenchCommand: GFMCCommand {
         if plan.parts.contains("rhs") {
             log("rhs: weights engine per-RHS time vs bare BLAS at widths \(plan.widths)")
             for width in plan.widths {
-                let m = try BenchRHS.measure(network: network, width: width, repetitions: max(1, min(plan.repetitions, 3)))
+                let m = try BenchRHS.measure(network: network, width: width, repetitions: max(1, min(plan.repetitions, 2)))
                 log("  h=\(width): engine \(BenchFormat.seconds(m.enginePerRHS?.median)) per RHS, "
                     + "bare \(BenchFormat.seconds(m.barePerRHS?.median)), ratio \(BenchFormat.ratio(m.ratio))")
                 report.rhs.append(m)
