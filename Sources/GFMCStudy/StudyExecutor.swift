@@ -10,7 +10,10 @@ import GFMCLinearAlgebra
 ///
 /// Concurrency: `StudyExecutor` is `Sendable` and `run(_:)` may be called from several threads at once
 /// (the per-width problem cache is guarded by a lock; each call allocates its own integration workspaces).
-/// BLAS threading is the caller's choice (workers pin BLAS to one thread per slot).
+/// Creating an executor pins OpenBLAS to one thread for the whole process: a multi-threaded BLAS call
+/// splits its reductions differently depending on how many of its threads are free, so results would change
+/// in the last bits with the load (seen in `concurrentCallsGiveTheSameResults`). Parallelism comes from
+/// running trials side by side, one engine thread per worker slot.
 public final class StudyExecutor: Sendable {
     public let study: StudyDescription
     /// The engine actually used (`auto` resolved: `sampled` where exact in distribution, else `gram`).
@@ -26,6 +29,7 @@ public final class StudyExecutor: Sendable {
     /// - Throws: `StudyError` naming the study key (`data.x_file`, …), or the engine's `ProblemError`,
     ///   `DataLoadError`, `InitializationError`, `TrialError` naming the field.
     public init(study: StudyDescription, engineOverride: EngineChoice? = nil) throws {
+        BLASThreads.set(1)
         self.study = study
         let spec = Self.initializationSpec(study.initialization)
         initialization = spec

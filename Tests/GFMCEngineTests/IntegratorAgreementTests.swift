@@ -20,27 +20,27 @@ import Testing
     @Test(arguments: shapes)
     func weightsAndGramAgree(_ shape: Shape) throws {
         var rng = IntegratorTestRNG(seed: UInt64(100 + shape.samples * 7 + shape.width))
-        let problem = try randomProblem(samples: shape.samples, inputs: shape.inputs, outputs: shape.outputs,
+        let problem = try integratorRandomProblem(samples: shape.samples, inputs: shape.inputs, outputs: shape.outputs,
                                         rank: shape.rank, rng: &rng)
         if let k = shape.rank { #expect(problem.rank == k) }
         if shape.rank != nil { #expect(problem.optimalLoss > 1e-3) }
         let scale = 0.8 / Double(shape.width).squareRoot()
         let u0 = rng.matrix(shape.inputs, shape.width, scale: scale)
         let v0 = rng.matrix(shape.outputs, shape.width, scale: scale)
-        let zr0 = reducedState(problem, u: u0, v: v0)
+        let zr0 = integratorReducedState(problem, u: u0, v: v0)
         let k0 = zr0.times(zr0, transposeOther: true).symmetrized
 
         // At a fixed time, and at convergence.
-        for settings in [fixedTimeSettings(1.5), tightSettings()] {
+        for settings in [integratorFixedTimeSettings(1.5), integratorTightSettings()] {
             let w = try WeightsEngine.integrate(problem: problem, u0: u0, v0: v0, settings: settings)
             let g = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: settings)
             #expect(w.outcome.stopReason == g.outcome.stopReason)
             let thetaW = w.u.times(w.v, transposeOther: true)
-            let (thetaG, zrG) = gramTheta(problem, u0: u0, v0: v0, gram: g.gram, transition: g.transition)
-            #expect(relativeDifference(thetaW, thetaG) <= 1e-8, "\(shape): Θ")
-            #expect(relativeDifference(reducedState(problem, u: w.u, v: w.v), zrG) <= 1e-8, "\(shape): Z_r")
-            let zrW = reducedState(problem, u: w.u, v: w.v)
-            #expect(relativeDifference(zrW.times(zrW, transposeOther: true), g.gram) <= 1e-8, "\(shape): K_r")
+            let (thetaG, zrG) = integratorGramTheta(problem, u0: u0, v0: v0, gram: g.gram, transition: g.transition)
+            #expect(integratorRelativeDifference(thetaW, thetaG) <= 1e-8, "\(shape): Θ")
+            #expect(integratorRelativeDifference(integratorReducedState(problem, u: w.u, v: w.v), zrG) <= 1e-8, "\(shape): Z_r")
+            let zrW = integratorReducedState(problem, u: w.u, v: w.v)
+            #expect(integratorRelativeDifference(zrW.times(zrW, transposeOther: true), g.gram) <= 1e-8, "\(shape): K_r")
             if settings.maxTime > 100 {
                 #expect(w.outcome.converged && g.outcome.converged)
                 #expect(w.outcome.finalExcessLoss <= 1e-22 && g.outcome.finalExcessLoss <= 1e-22)
@@ -48,7 +48,7 @@ import Testing
                 #expect(abs(problem.loss(theta: thetaW) - problem.optimalLoss) <= 1e-10 * max(1, problem.optimalLoss))
                 let u2Start = problem.phi2.times(u0, transposeSelf: true)
                 let u2End = problem.phi2.times(w.u, transposeSelf: true)
-                #expect(relativeDifference(u2End, u2Start) <= 1e-13)
+                #expect(integratorRelativeDifference(u2End, u2Start) <= 1e-13)
             }
         }
     }

@@ -15,7 +15,7 @@ import Testing
         let w0 = u0 * v0
         for t in [0.25, 1.0, 2.0, 3.0] {
             let run = try WeightsEngine.integrate(problem: problem, u0: Matrix(rowArrays: [[u0]]),
-                                                  v0: Matrix(rowArrays: [[v0]]), settings: fixedTimeSettings(t))
+                                                  v0: Matrix(rowArrays: [[v0]]), settings: integratorFixedTimeSettings(t))
             #expect(run.outcome.stopReason == "max_time")
             #expect(run.outcome.finalTime == t)
             let u = run.u[0, 0], v = run.v[0, 0], w = u * v
@@ -50,7 +50,7 @@ import Testing
     /// and U1Vᵀ(t) = P diag((p(σ) − p(−σ))/2) Q̃ᵀ; both engines, several times.
     @Test func isotropicClosedFormBothEngines() throws {
         var rng = IntegratorTestRNG(seed: 11)
-        let problem = try whitenedProblem(samples: 3, inputs: 6, outputs: 2, rng: &rng)
+        let problem = try integratorWhitenedProblem(samples: 3, inputs: 6, outputs: 2, rng: &rng)
         let r = problem.rank, m = problem.outputDimension, dim = r + m
         #expect(r == 3)
         let c = 0.7
@@ -73,13 +73,13 @@ import Testing
             }
             let expectedU1V = svd.u * diag * svd.v.transposed
             let gram = try GramEngine.integrate(problem: problem, reducedGram: Matrix.identity(dim) * c,
-                                                settings: fixedTimeSettings(t))
+                                                settings: integratorFixedTimeSettings(t))
             #expect(gram.outcome.finalTime == t)
-            #expect(relativeDifference(gram.gram, expectedK) <= 1e-10)
-            #expect(relativeDifference(gram.gram.block(rows: 0..<r, cols: r..<dim), expectedU1V) <= 1e-10)
-            let weights = try WeightsEngine.integrate(problem: problem, u0: u0, v0: v0, settings: fixedTimeSettings(t))
+            #expect(integratorRelativeDifference(gram.gram, expectedK) <= 1e-10)
+            #expect(integratorRelativeDifference(gram.gram.block(rows: 0..<r, cols: r..<dim), expectedU1V) <= 1e-10)
+            let weights = try WeightsEngine.integrate(problem: problem, u0: u0, v0: v0, settings: integratorFixedTimeSettings(t))
             let u1v = problem.phi1.times(weights.u, transposeSelf: true).times(weights.v, transposeOther: true)
-            #expect(relativeDifference(u1v, expectedU1V) <= 1e-10)
+            #expect(integratorRelativeDifference(u1v, expectedU1V) <= 1e-10)
         }
     }
 
@@ -87,7 +87,7 @@ import Testing
     /// K_r(t) = e^{At} K0 [I + (∫₀ᵗ e^{2As} ds) K0]^{−1} e^{At}, A = [[(λ/2) I_r, Ỹ], [Ỹᵀ, −(λ/2) I_m]].
     @Test func lambdaBalancedRiccatiBothEngines() throws {
         var rng = IntegratorTestRNG(seed: 12)
-        let problem = try whitenedProblem(samples: 3, inputs: 7, outputs: 2, rng: &rng)
+        let problem = try integratorWhitenedProblem(samples: 3, inputs: 7, outputs: 2, rng: &rng)
         let r = problem.rank, m = problem.outputDimension, dim = r + m
         let h = 2, lambda = 0.8
         let v0 = rng.matrix(m, h, scale: 0.6)
@@ -95,9 +95,9 @@ import Testing
         let q = try rng.matrix(r, h).svd().u
         let u1 = try q * (Matrix.identity(h) * lambda + v0.times(v0, transposeSelf: true)).symmetricSquareRoot()
         let imbalance = u1.times(u1, transposeSelf: true) - v0.times(v0, transposeSelf: true)
-        #expect(relativeDifference(imbalance, Matrix.identity(h) * lambda) <= 1e-13)
+        #expect(integratorRelativeDifference(imbalance, Matrix.identity(h) * lambda) <= 1e-13)
         let u0 = problem.phi1 * u1 + problem.phi2 * rng.matrix(problem.phi2.cols, h, scale: 0.2)
-        let zr0 = reducedState(problem, u: u0, v: v0)
+        let zr0 = integratorReducedState(problem, u: u0, v: v0)
         let k0 = zr0.times(zr0, transposeOther: true).symmetrized
         var a = Matrix(rows: dim, cols: dim)
         for i in 0..<r { a[i, i] = lambda / 2 }
@@ -111,11 +111,11 @@ import Testing
                 abs(x) < 1e-12 ? t : expm1(2 * x * t) / (2 * x)
             }
             let expected = try eAt * k0 * (Matrix.identity(dim) + integral * k0).solve(eAt)
-            let gram = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: fixedTimeSettings(t))
-            #expect(relativeDifference(gram.gram, expected) <= 1e-9)
-            let weights = try WeightsEngine.integrate(problem: problem, u0: u0, v0: v0, settings: fixedTimeSettings(t))
-            let zr = reducedState(problem, u: weights.u, v: weights.v)
-            #expect(relativeDifference(zr.times(zr, transposeOther: true), expected) <= 1e-9)
+            let gram = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: integratorFixedTimeSettings(t))
+            #expect(integratorRelativeDifference(gram.gram, expected) <= 1e-9)
+            let weights = try WeightsEngine.integrate(problem: problem, u0: u0, v0: v0, settings: integratorFixedTimeSettings(t))
+            let zr = integratorReducedState(problem, u: weights.u, v: weights.v)
+            #expect(integratorRelativeDifference(zr.times(zr, transposeOther: true), expected) <= 1e-9)
         }
     }
 }

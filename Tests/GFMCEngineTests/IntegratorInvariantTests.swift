@@ -19,7 +19,7 @@ import Testing
 
     @Test func weightsEngineConservesImbalance() throws {
         var rng = IntegratorTestRNG(seed: 21)
-        let problem = try randomProblem(samples: 7, inputs: 9, outputs: 2, rank: 4, rng: &rng)
+        let problem = try integratorRandomProblem(samples: 7, inputs: 9, outputs: 2, rank: 4, rng: &rng)
         let h = 8
         let u0 = rng.matrix(9, h, scale: 0.5), v0 = rng.matrix(2, h, scale: 0.2)
         func spectrum(_ u: Matrix, _ v: Matrix) throws -> [Double] {
@@ -34,7 +34,7 @@ import Testing
 
     @Test func gramEngineConservesSpectrumOfKJ() throws {
         var rng = IntegratorTestRNG(seed: 22)
-        let problem = try randomProblem(samples: 6, inputs: 12, outputs: 3, rng: &rng)
+        let problem = try integratorRandomProblem(samples: 6, inputs: 12, outputs: 3, rng: &rng)
         let r = problem.rank, dim = r + 3
         let z = rng.matrix(dim, 40, scale: 0.3)
         let k0 = z.times(z, transposeOther: true).symmetrized
@@ -46,6 +46,6 @@ import Testing
         // The transition matrix preserves the indefinite form: Φᵀ J Φ-congruence keeps K J's spectrum, and
         // K(end) = Φ K0 Φᵀ exactly in exact arithmetic.
         let propagated = run.transition * k0 * run.transition.transposed
-        #expect(relativeDifference(propagated, run.gram) <= 1e-9)
+        #expect(integratorRelativeDifference(propagated, run.gram) <= 1e-9)
     }
 }

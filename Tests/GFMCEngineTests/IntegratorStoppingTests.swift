@@ -7,7 +7,7 @@ import Foundation
 @Suite struct IntegratorStoppingTests {
     static func smallProblem() throws -> (Problem, Matrix, Matrix) {
         var rng = IntegratorTestRNG(seed: 41)
-        let problem = try randomProblem(samples: 5, inputs: 8, outputs: 2, rng: &rng)
+        let problem = try integratorRandomProblem(samples: 5, inputs: 8, outputs: 2, rng: &rng)
         return (problem, rng.matrix(8, 6, scale: 0.4), rng.matrix(2, 6, scale: 0.4))
     }
 
@@ -19,7 +19,7 @@ import Foundation
         #expect(!w.outcome.converged)
         #expect(w.outcome.stopReason == "max_steps")
         #expect(w.outcome.steps <= 3)
-        let zr = reducedState(problem, u: u0, v: v0)
+        let zr = integratorReducedState(problem, u: u0, v: v0)
         let g = try GramEngine.integrate(problem: problem, reducedGram: zr.times(zr, transposeOther: true),
                                          settings: settings)
         #expect(!g.outcome.converged)
@@ -61,7 +61,7 @@ import Foundation
     @Test func alreadyOptimalStartConvergesAtOnce() throws {
         // The invariant-set start exactly at Θ̂ with U2 = 0 and balanced, exact factors is a fixed point.
         var rng = IntegratorTestRNG(seed: 42)
-        let problem = try randomProblem(samples: 3, inputs: 5, outputs: 1, rng: &rng)
+        let problem = try integratorRandomProblem(samples: 3, inputs: 5, outputs: 1, rng: &rng)
         let svd = try problem.thetaHat.svd()
         let s = svd.singularValues[0].squareRoot()
         let u0 = svd.u * s, v0 = svd.v * s
@@ -76,7 +76,7 @@ import Foundation
         let w = try WeightsEngine.integrate(problem: problem, u0: u0, v0: v0, settings: settings)
         #expect(w.outcome.stopReason == "non_finite" && !w.outcome.converged)
         #expect(w.outcome.finalExcessLoss.isFinite)
-        let zr = reducedState(problem, u: u0, v: v0)
+        let zr = integratorReducedState(problem, u: u0, v: v0)
         let g = try GramEngine.integrate(problem: problem, reducedGram: zr.times(zr, transposeOther: true),
                                          settings: settings)
         #expect(g.outcome.stopReason == "non_finite")

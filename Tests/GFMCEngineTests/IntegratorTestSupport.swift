@@ -27,12 +27,12 @@ struct IntegratorTestRNG {
 }
 
 /// ‖a − b‖_F / ‖b‖_F.
-func relativeDifference(_ a: Matrix, _ b: Matrix) -> Double {
+func integratorRelativeDifference(_ a: Matrix, _ b: Matrix) -> Double {
     (a - b).frobeniusNorm / max(b.frobeniusNorm, .leastNormalMagnitude)
 }
 
 /// X = W Φ1ᵀ (all nonzero singular values 1) from a Gaussian N×n matrix, Y Gaussian N×m.
-func whitenedProblem(samples: Int, inputs: Int, outputs: Int, rng: inout IntegratorTestRNG) throws -> Problem {
+func integratorWhitenedProblem(samples: Int, inputs: Int, outputs: Int, rng: inout IntegratorTestRNG) throws -> Problem {
     let x0 = rng.matrix(samples, inputs)
     let svd = try x0.svd()
     let x = svd.u.times(svd.v, transposeOther: true)
@@ -40,7 +40,7 @@ func whitenedProblem(samples: Int, inputs: Int, outputs: Int, rng: inout Integra
 }
 
 /// Gaussian X (entries N(0, 1/n)) of rank min(N, n) when `rank` is nil, or X = A·B of the given rank.
-func randomProblem(samples: Int, inputs: Int, outputs: Int, rank: Int? = nil,
+func integratorRandomProblem(samples: Int, inputs: Int, outputs: Int, rank: Int? = nil,
                    rng: inout IntegratorTestRNG) throws -> Problem {
     let scale = 1 / Double(inputs).squareRoot()
     let x: Matrix
@@ -53,15 +53,15 @@ func randomProblem(samples: Int, inputs: Int, outputs: Int, rank: Int? = nil,
 }
 
 /// Z_r = [Φ1ᵀU; V] ((r+m)×h).
-func reducedState(_ p: Problem, u: Matrix, v: Matrix) -> Matrix {
+func integratorReducedState(_ p: Problem, u: Matrix, v: Matrix) -> Matrix {
     Matrix.vstack(p.phi1.times(u, transposeSelf: true), v)
 }
 
 /// The full end-to-end matrix implied by a Gram-engine run: Θ = Φ1 K₁₂ + Φ2 U2(0) V(t)ᵀ with
 /// V(t) the last m rows of Φ(t) Z_r(0). Also returns Z_r(t).
-func gramTheta(_ p: Problem, u0: Matrix, v0: Matrix, gram: Matrix, transition: Matrix) -> (theta: Matrix, zr: Matrix) {
+func integratorGramTheta(_ p: Problem, u0: Matrix, v0: Matrix, gram: Matrix, transition: Matrix) -> (theta: Matrix, zr: Matrix) {
     let r = p.rank, m = p.outputDimension
-    let zr = transition * reducedState(p, u: u0, v: v0)
+    let zr = transition * integratorReducedState(p, u: u0, v: v0)
     let vEnd = zr.block(rows: r..<(r + m), cols: 0..<zr.cols)
     let u2 = p.phi2.times(u0, transposeSelf: true)
     var theta = p.phi1 * gram.block(rows: 0..<r, cols: r..<(r + m))
@@ -70,13 +70,13 @@ func gramTheta(_ p: Problem, u0: Matrix, v0: Matrix, gram: Matrix, transition: M
 }
 
 /// Tight settings for reference runs.
-func tightSettings(maxTime: Double = 1e6) -> IntegrationSettings {
+func integratorTightSettings(maxTime: Double = 1e6) -> IntegrationSettings {
     IntegrationSettings(relativeTolerance: 1e-13, absoluteTolerance: 1e-18, excessLossTolerance: 1e-22,
                         thetaChangeTolerance: 1e-11, maxSteps: 200_000, maxTime: maxTime)
 }
 
 /// Settings that stop exactly at time t (the convergence test cannot fire first).
-func fixedTimeSettings(_ t: Double, relativeTolerance: Double = 1e-12) -> IntegrationSettings {
+func integratorFixedTimeSettings(_ t: Double, relativeTolerance: Double = 1e-12) -> IntegrationSettings {
     IntegrationSettings(relativeTolerance: relativeTolerance, absoluteTolerance: 1e-18, excessLossTolerance: 0,
                         thetaChangeTolerance: 1e-300, maxTime: t)
 }

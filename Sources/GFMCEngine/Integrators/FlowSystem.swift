@@ -1,11 +1,9 @@
 import Foundation
 
-/// What a driver needs from one right-hand side (internal). The state is a flat vector of `dimension`
-/// doubles split into `parts` (U and V; or K and Φ) that the error control measures separately.
+/// What the gradient-descent driver needs from a system (internal). The state is a flat vector of
+/// `dimension` doubles.
 protocol FlowSystem: AnyObject {
     var dimension: Int { get }
-    /// Disjoint index ranges covering the state; the local error is measured per part (see `IntegrationSettings`).
-    var parts: [Range<Int>] { get }
     /// dy = f(y), the gradient-flow vector field.
     func derivative(_ y: UnsafePointer<Double>, into dy: UnsafeMutablePointer<Double>)
     /// Excess loss, motion rate and dissipation at `y`; `dy` must be f(y) at the same state.

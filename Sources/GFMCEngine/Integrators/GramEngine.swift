@@ -6,7 +6,8 @@ import GFMCLinearAlgebra
 /// Flow: dK/dt = S K + K S, dΦ/dt = S Φ, S = [[0, B], [Bᵀ, 0]], B = Σx^{1/2} E, E = Ỹ − Σx^{1/2} K₁₂.
 /// The state is kept in blocks K₁₁ (r×r), K₁₂ (r×m), K₂₂ (m×m), Φ_top (r×(r+m)), Φ_bot (m×(r+m)); each block is
 /// its own part for the error control, so the small blocks that carry U1Vᵀ and V are integrated to their own
-/// relative accuracy. With T = S K: T₁₁ = B K₁₂ᵀ, T₁₂ = B K₂₂, T₂₁ = Bᵀ K₁₁, T₂₂ = Bᵀ K₁₂, and
+/// relative accuracy. `.flow` runs `GramFlowIntegrator` (stages of the big blocks K₁₁, Φ_top in factored form);
+/// `.gd` runs `GramSystem` below. With T = S K: T₁₁ = B K₁₂ᵀ, T₁₂ = B K₂₂, T₂₁ = Bᵀ K₁₁, T₂₂ = Bᵀ K₁₂, and
 /// dK₁₁ = T₁₁ + T₁₁ᵀ, dK₁₂ = T₁₂ + T₂₁ᵀ, dK₂₂ = T₂₂ + T₂₂ᵀ (O(r·m·(r+m)), exactly symmetric); dΦ_top = B Φ_bot,
 /// dΦ_bot = Bᵀ Φ_top. Gradient descent: Z ← (I + ηS) Z, i.e. K ← K + η(SK + KS) + η² S K S, Φ ← Φ + η S Φ.
 public enum GramEngine {
@@ -28,25 +29,28 @@ public enum GramEngine {
             throw ProblemError.invalid(field: "K0", reason: "not symmetric (max |K − Kᵀ| = \(asymmetry))")
         }
 
-        let system = GramSystem(problem: problem)
-        let state = RawBuffer(count: system.dimension)
-        system.load(gram: k0.symmetrized, into: state.pointer)
-        let outcome: IntegrationOutcome
         switch settings.method {
-        case .flow: outcome = DormandPrince.integrate(system, state: state.pointer, settings: settings, problem: problem)
-        case .gd: outcome = GradientDescent.run(system, state: state.pointer, settings: settings, problem: problem)
+        case .flow:
+            let integrator = GramFlowIntegrator(problem: problem, k0: k0.symmetrized)
+            let outcome = integrator.integrateFlow(settings: settings)
+            let (gram, transition) = integrator.result()
+            return (gram, transition, outcome)
+        case .gd:
+            let system = GramSystem(problem: problem)
+            let state = RawBuffer(count: system.dimension)
+            system.load(gram: k0.symmetrized, into: state.pointer)
+            let outcome = GradientDescent.run(system, state: state.pointer, settings: settings, problem: problem)
+            let (gram, transition) = system.unload(state.pointer)
+            return (gram, transition, outcome)
         }
-        let (gram, transition) = system.unload(state.pointer)
-        return (gram, transition, outcome)
     }
 }
 
-/// The Gram-form vector field. State layout (column-major blocks, d = r + m):
+/// The Gram-form vector field and its exact gradient-descent map. State layout (column-major blocks, d = r + m):
 /// K₁₁ (r×r) | K₁₂ (r×m) | K₂₂ (m×m) | Φ_top (r×d) | Φ_bot (m×d).
 final class GramSystem: FlowSystem {
     let r: Int, m: Int, d: Int
     let dimension: Int
-    let parts: [Range<Int>]
     let o11: Int, o12: Int, o22: Int, oTop: Int, oBot: Int
     private let yTilde: RawBuffer
     private let sqrtSigma: [Double]
@@ -64,7 +68,6 @@ final class GramSystem: FlowSystem {
         oTop = o22 + m * m
         oBot = oTop + r * d
         dimension = oBot + m * d
-        parts = [o11..<o12, o12..<o22, o22..<oTop, oTop..<oBot, oBot..<dimension].filter { !$0.isEmpty }
         yTilde = RawBuffer(copying: problem.yTilde.storage)
         sqrtSigma = problem.sigmaX.map { $0.squareRoot() }
         b = RawBuffer(count: r * m)

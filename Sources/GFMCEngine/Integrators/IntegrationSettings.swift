@@ -10,7 +10,9 @@ import GFMCLinearAlgebra
 ///   written once per accepted step, so the integrator costs about what the bare matrix products cost.
 /// * `GramEngine` moves the reduced Gram matrix K_r = Z_r Z_rᵀ, Z_r = [Φ1ᵀU; V] ((r+m)×(r+m)), by
 ///   dK/dt = S K + K S with S = [[0, B], [Bᵀ, 0]], B = Σx^{1/2} E, and the transition matrix dΦ/dt = S Φ
-///   (theory.md §5). Because rank S ≤ 2m, S K costs O(r·m·(r+m)); nothing depends on the width h.
+///   (theory.md §5). Because rank S ≤ 2m, S K costs O(r·m·(r+m)); nothing depends on the width h. The
+///   increments of the big blocks K₁₁ and Φ_top are likewise low rank and carried in factored form
+///   (`GramFlowIntegrator`).
 ///
 /// ## Methods
 /// * `.flow`: Dormand–Prince 5(4) (the pair behind MATLAB's ode45 and SciPy's RK45) with FSAL, Hairer's
@@ -23,8 +25,8 @@ import GFMCLinearAlgebra
 ///   Local error: for every part p of the state (U and V; or the blocks K₁₁, K₁₂, K₂₂, Φ_top, Φ_bot) with
 ///   increment Δ_p = y5 − y4,
 ///   `err = max_p ‖Δ_p‖_F / (absoluteTolerance·√len_p + relativeTolerance·max(‖y_p‖_F, ‖y_p,new‖_F))`; a
-///   step is accepted when err ≤ 1 (the weights engine scales the U part by ‖U‖ before the step, since it
-///   forms the new U only once the step is accepted). The norm is taken per part (not per entry) because the contract below
+///   step is accepted when err ≤ 1 (the big parts U, K₁₁ and Φ_top are scaled by their norm before the step:
+///   their stages are carried in factored form and the new value is formed only once the step is accepted). The norm is taken per part (not per entry) because the contract below
 ///   is normwise; the Gram state is split into blocks so the small blocks that carry U1Vᵀ and V are held to
 ///   their own relative accuracy. A step whose estimate or new state is not finite is rejected and retried
 ///   10× shorter; after 20 such rejections in a row, or when the step falls below 1e-14·max(1, t), the run
