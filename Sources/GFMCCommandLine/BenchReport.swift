@@ -183,7 +183,7 @@ public struct BenchReport: Codable, Sendable {
                 diff = String(format: "%.1e", abs(d - ref) / ref)
             }
             out.append("| \(r.method) | \(r.width) | \(r.trial) | \(time) | \(r.work) | \(r.swiftIterations.map(String.init) ?? "–") "
-                       + "| \(r.completed ? "yes" : "no (budget)") | \(r.distanceFrobenius.map { String(format: "%.4f", $0) } ?? "–") | \(diff) |")
+                       + "| \(r.completed ? "yes" : "no (budget)") | \(r.completed ? (r.distanceFrobenius.map { String(format: "%.4f", $0) } ?? "–") : "–") | \(diff) |")
         }
         return out
     }
