@@ -9,6 +9,7 @@ public enum GFMCMain {
     /// (A computed property: metatype arrays are not `Sendable`, so this cannot be a stored global.)
     public static var commands: [any GFMCCommand.Type] {
         [
+            RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ReportCommand.self, KeygenCommand.self,
             TrialCommand.self,
             ValidateCommand.self,
             HashCommand.self,

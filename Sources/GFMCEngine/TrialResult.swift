@@ -73,7 +73,8 @@ public struct TrialResult: Codable, Equatable, Sendable {
 
     // MARK: Convergence
     public var converged: Bool
-    /// Why integration stopped: "converged", "max_steps", "max_time", "non_finite".
+    /// Why integration stopped: "converged", "max_steps", "max_time", "non_finite" (the state overflowed),
+    /// "numerical_error" (LAPACK or the integrator failed; the trial is reported, not dropped).
     public var stopReason: String
     public var steps: Int
     public var rhsEvaluations: Int

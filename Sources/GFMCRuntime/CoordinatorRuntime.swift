@@ -58,6 +58,11 @@ public struct CoordinatorOptions: Sendable {
     public var progress: (@Sendable (CoordinatorStatus) -> Void)? = nil
     /// Called once the socket is bound, with the real endpoint.
     public var onListening: (@Sendable (String) -> Void)? = nil
+    /// Rounds (precision targets): called on the coordinator thread each time every trial known so far
+    /// is done or quarantined, with the store holding every accepted trial. Returns the next round's
+    /// trials; those already stored, completed or quarantined in this run are ignored, and an answer with
+    /// nothing new completes the study. nil (the default): the study is exactly `trials`.
+    public var nextRound: (@Sendable (StudyStore) throws -> [TrialID])? = nil
 
     public init(endpoint: String, storePath: String, study: StudyIdentity, trials: [TrialID]) {
         self.endpoint = endpoint
@@ -310,6 +315,19 @@ private struct CoordinatorLoop {
                     reason: last?.reason ?? "", workers: report.failures.map { "\($0.worker) (\($0.workerAddress))" },
                     attempts: report.failures.count))
             case .studyComplete(let status):
+                if let nextRound = options.nextRound {
+                    let recorded = try store.recordedTrialIDs()
+                    let more = try nextRound(store).filter {
+                        !recorded.contains($0) && !core.completed.contains($0) && !core.quarantined.contains($0)
+                    }
+                    if !more.isEmpty {
+                        let detail = "\(more.count) more trials (\(status.done) done so far)"
+                        options.log?("next round: \(detail)")
+                        try? store.logEvent(kind: "round", detail: detail)
+                        try execute(core.addTrials(more, now: clock.now()))
+                        continue
+                    }
+                }
                 complete = true
                 completionSeconds = status.elapsedSeconds
                 options.log?("study complete: \(status.progressLine)")

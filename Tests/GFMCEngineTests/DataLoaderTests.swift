@@ -62,6 +62,27 @@ struct CSVLoaderTests {
     }
 }
 
+@Suite("Problem from X and Y files")
+struct ProblemFilesTests {
+    @Test func loadsAndNamesTheFileOnMismatch() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        defer { TestSupport.remove(dir) }
+        let x = dir.appendingPathComponent("x.csv").path, y = dir.appendingPathComponent("y.csv").path
+        let y3 = dir.appendingPathComponent("y3.csv").path
+        try "a,b,c\n1,0,0\n0,1,0\n".write(toFile: x, atomically: true, encoding: .utf8)
+        try "1\n2\n".write(toFile: y, atomically: true, encoding: .utf8)
+        try "1\n2\n3\n".write(toFile: y3, atomically: true, encoding: .utf8)
+        let p = try ProblemFiles.load(xPath: x, yPath: y)
+        #expect(p.rank == 2 && p.thetaHat == Matrix(rowArrays: [[1], [2], [0]]))
+        do {
+            _ = try ProblemFiles.load(xPath: x, yPath: y3)
+            Issue.record("must throw")
+        } catch {
+            #expect(String(describing: error).hasPrefix(y3 + ": Y: expected shape"))
+        }
+    }
+}
+
 @Suite("NumPy .npy loader")
 struct NPYLoaderTests {
     /// Hand-built version 1.0 file: the header is padded so that the data start at a multiple of 64.

@@ -83,6 +83,11 @@ struct QuantitiesTests {
         // Never fell by a factor 10: not measurable.
         let flat = times.map { 1 + 0.001 * exp(-$0) }
         #expect(LossTraceAnalysis.measuredRate(times: times, excessLosses: flat).isNaN)
+        // A stagnating tail below the cutoff is ignored.
+        let stagnating = times.map { max(3 * exp(-2.5 * $0), 1e-6) }
+        #expect(abs(LossTraceAnalysis.measuredRate(times: times, excessLosses: stagnating, cutoff: 1e-4) - 2.5) < 1e-9)
+        #expect(LossTraceAnalysis.measuredRate(times: times, excessLosses: stagnating) < 0.5)
+        #expect(LossTraceAnalysis.analysedCount(excessLosses: [1, 0.1, 0.01, 0.01], cutoff: 0.05) == 3)
     }
 
     @Test func theorem3CheckUsesRelativeSlack() {
@@ -95,6 +100,11 @@ struct QuantitiesTests {
         above[30] = exact[30] * (1 + 1e-10)
         #expect(LossTraceAnalysis.theorem3Holds(times: times, excessLosses: above, initialExcessLoss: 2, rate: 1.5))
         #expect(!LossTraceAnalysis.theorem3Holds(times: [0, 1], excessLosses: [2, .nan], initialExcessLoss: 2, rate: 1))
+        // Points after the first one below the cutoff are not checked.
+        var floored = exact
+        for i in 40...50 { floored[i] = 1e-2 }
+        #expect(!LossTraceAnalysis.theorem3Holds(times: times, excessLosses: floored, initialExcessLoss: 2, rate: 1.5))
+        #expect(LossTraceAnalysis.theorem3Holds(times: times, excessLosses: floored, initialExcessLoss: 2, rate: 1.5, cutoff: 6e-3))
     }
 
     @Test func paperBoundsStructure() {

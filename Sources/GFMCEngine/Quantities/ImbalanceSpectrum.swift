@@ -29,12 +29,18 @@ public struct ImbalanceSpectrum: Sendable, Equatable {
     public init(reducedGram k: Matrix, rank r: Int) throws {
         precondition(k.isSquare && k.rows >= r, "K_r must be square with at least r rows")
         let p = k.rows
-        let sym = k.symmetrized
-        let root = try sym.symmetricSquareRoot()
+        // One eigendecomposition K = Q diag(κ) Qᵀ gives both K^{1/2} = Q diag(sqrt κ₊) Qᵀ and ‖K‖₂ = κ₁.
+        let eigen = try k.symmetrized.symmetricEigen()
+        let norm = eigen.values.first ?? 0
+        var scaledVectors = eigen.vectors
+        for j in 0..<p {
+            let s = max(eigen.values[j], 0).squareRoot()
+            for i in 0..<p { scaledVectors[i, j] *= s }
+        }
+        let root = scaledVectors.times(eigen.vectors, transposeOther: true).symmetrized
         var scaled = root
         for j in r..<p { for i in 0..<p { scaled[i, j] = -scaled[i, j] } }   // K^{1/2} J
         let values = try scaled.times(root).symmetrized.symmetricEigenvalues()
-        let norm = try sym.symmetricEigenvalues().first ?? 0
         let tol = 64 * Double(max(p, 1)) * Double.ulpOfOne * max(norm, 0)
         eigenvalues = values
         positive = values.filter { $0 > tol }

@@ -60,4 +60,20 @@ public enum RateConstant {
         let second = -dm + ((dm + de) * (dm + de) + 4 * ar * ar / l1).squareRoot()
         return first + second
     }
+
+    /// The instantaneous decay rate −(d/dt) log(L − L*) of the gradient flow at a state, computed exactly from
+    /// K_r: −dL̃/dt = ‖dZ_r/dt‖_F² = tr(S K_r S) = tr(K₁₁ B Bᵀ) + tr(K₂₂ BᵀB) with B = Σx^{1/2} E, divided by
+    /// L̃ = ½‖E‖_F². NaN when L̃ = 0. At a converged state this is the asymptotic rate of the flow, free of the
+    /// integrator's error (a trace slope in the far tail carries a relative error of order
+    /// relativeTolerance·‖K‖/‖E‖). Scalar case: 2(u² + v²).
+    public static func instantaneousRate(problem: Problem, reducedGram k: Matrix) -> Double {
+        let r = problem.rank, m = problem.outputDimension
+        var b = reducedResidual(problem: problem, reducedGram: k)
+        let excess = 0.5 * b.frobeniusNormSquared
+        guard excess > 0 else { return .nan }
+        for j in 0..<m { for i in 0..<r { b[i, j] *= problem.sigmaX[i].squareRoot() } }
+        let k11 = k.block(rows: 0..<r, cols: 0..<r), k22 = k.block(rows: r..<(r + m), cols: r..<(r + m))
+        let bbT = b.times(b, transposeOther: true), bTb = b.times(b, transposeSelf: true)
+        return (k11.dot(bbT) + k22.dot(bTb)) / excess
+    }
 }

@@ -106,8 +106,10 @@ struct TrialComputation {
         result.theorem3Holds = LossTraceAnalysis.theorem3Holds(times: times, excessLosses: losses,
                                                                initialExcessLoss: initialExcess,
                                                                rate: result.theorem3Rate,
-                                                               absoluteFloor: 0.5 * floorScale * floorScale)
-        result.measuredRate = LossTraceAnalysis.measuredRate(times: times, excessLosses: losses)
+                                                               absoluteFloor: 0.5 * floorScale * floorScale,
+                                                               cutoff: settings.excessLossTolerance)
+        result.measuredRate = LossTraceAnalysis.measuredRate(times: times, excessLosses: losses,
+                                                             cutoff: settings.excessLossTolerance)
 
         // Lemma 11 / Theorem 12 for each δ.
         if let alpha {

@@ -91,6 +91,10 @@ public struct TrialRunner: Sendable {
         switch engine {
         case .sampled:
             let (su, sv) = initialization.gaussianScale!.sigmas(width: id.width)
+            guard (su * su).isFinite, (sv * sv).isFinite else {
+                throw TrialError.invalid(field: "initialization",
+                                         reason: "σ_U = \(su), σ_V = \(sv) at width \(id.width): their squares overflow")
+            }
             let isZero: Bool
             if case .invariantSet = initialization { isZero = true } else { isZero = false }
             let state = ReducedInitialState.sample(problem: problem, sigmaU: su, sigmaV: sv, nullSpaceIsZero: isZero,
