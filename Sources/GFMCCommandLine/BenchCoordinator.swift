@@ -32,7 +32,8 @@ public struct BenchCoordinatorMeasurement: Codable, Sendable {
             out.append("Round-trip dispatch with trivial tasks (`DispatchBenchmark`): one trial per task, the trial returns "
                        + "at once; the real coordinator and worker runtimes in one process over loopback TCP; every "
                        + "result is committed to the SQLite store (WAL, synchronous=FULL) before the next task is sent. "
-                       + "Wall time includes start-up and the workers' first announcement.")
+                       + "Wall time includes start-up and the workers' first announcement; each configuration is run twice "
+                       + "(start-up varies from run to run).")
             out.append("")
             out.append("| workers × slots | tasks | wall time | tasks/s | per-task overhead |")
             out.append("|---|---:|---:|---:|---:|")
@@ -104,7 +105,7 @@ struct BenchCoordinatorRunner {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        for (workers, slots) in [(1, 1), (2, 1)] {
+        for (workers, slots) in [(1, 1), (2, 1), (1, 1), (2, 1)] {
             let r = try DispatchBenchmark.run(tasks: tasks, workers: workers, slotsPerWorker: slots, directory: directory)
             log("  dispatch \(workers)×\(slots): \(r.tasks) tasks in \(BenchFormat.seconds(r.seconds)), "
                 + "\(BenchFormat.sig(r.tasksPerSecond)) tasks/s")
