@@ -89,7 +89,7 @@ public final class ZAPHandler: @unchecked Sendable {
             let socket: ZMQSocket
             do {
                 socket = try ZMQSocket(context: context, type: .rep)
-                try socket.bind(ZAPHandler.endpoint)
+                try ZAPHandler.bindRetryingWhileReleased(socket)
             } catch {
                 startup.error = error
                 ready.signal()
@@ -139,6 +139,21 @@ public final class ZAPHandler: @unchecked Sendable {
     deinit { stop() }
 
     // MARK: Handler thread
+
+    /// libzmq closes sockets asynchronously (its reaper thread unbinds them), so the endpoint of a handler that
+    /// has just stopped can stay taken for a few milliseconds. Retry `EADDRINUSE` for up to 1 s; a handler that is
+    /// still running keeps the endpoint longer than that and the error surfaces.
+    private static func bindRetryingWhileReleased(_ socket: ZMQSocket) throws {
+        let deadline = Date().addingTimeInterval(1)
+        while true {
+            do {
+                try socket.bind(endpoint)
+                return
+            } catch let error as ZMQError where error.code == EADDRINUSE && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        }
+    }
 
     private static func serve(socket: ZMQSocket, state: State, domain: String?, pollIntervalMilliseconds: Int,
                               onDecision: (@Sendable (ZAPDecision) -> Void)?) {
