@@ -3,7 +3,7 @@
 # cost, the paper's whole wide-network study, coordinator), writing the Markdown that docs/benchmarks.md pastes.
 #
 # Usage: tools/bench.sh [OUTDIR] [gfmc bench options…]
-#   tools/bench.sh                      # everything, defaults (~20-25 minutes on 2 idle cores)
+#   tools/bench.sh                      # everything, defaults (about 17 minutes on 2 cores, lightly loaded)
 #   tools/bench.sh .build/bench-quick --quick    # the quick version (< 1 minute of benchmarking on an idle machine)
 #   tools/bench.sh .build/bench-part --parts engines,baseline --widths 2000
 # Output: OUTDIR/bench.md (tables), OUTDIR/bench.json (every measurement), OUTDIR/bench.log (progress),
