@@ -13,6 +13,7 @@ public enum GFMCMain {
             TrialCommand.self,
             ValidateCommand.self,
             HashCommand.self,
+            BenchCommand.self,
             HelpCommand.self,
         ]
     }

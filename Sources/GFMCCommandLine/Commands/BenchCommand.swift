@@ -1,0 +1,243 @@
+import Foundation
+import GFMCEngine
+import GFMCLinearAlgebra
+
+/// `gfmc bench`: times the engines on the paper's wide-network problem against a NumPy/SciPy baseline run in
+/// the same process tree, the `weights` right-hand side against bare BLAS, the whole paper study, and the
+/// coordinator; prints Markdown tables (progress on stderr) and optionally writes JSON.
+struct BenchCommand: GFMCCommand {
+    static let parts = ["engines", "baseline", "rhs", "study", "coordinator"]
+
+    static let configuration = CommandConfiguration(
+        name: "bench",
+        abstract: "Benchmark the engines, the Python baseline, the whole paper study and the coordinator.",
+        discussion: """
+        Workload: the paper's wide-network problem (N = 100, n = 400, m = 1, X entries N(0, 1/400), \
+        Y = XΘ + ε, U(0), V(0) entries N(0, 1/h)). Parts (--parts, comma-separated; default all):
+          engines      time per trial of weights-flow, gram-flow, sampled-flow, weights-gd, gram-gd and \
+        sampled-gd at each --widths, and sampled-flow also at --sampled-widths.
+          baseline     tools/baseline/wide_network.py on the same data and initial weights, with \
+        OPENBLAS_NUM_THREADS=1: (a) the paper's full-width GD, (b) SciPy solve_ivp; speed-up ratios.
+          rhs          the weights engine's time per right-hand side against the bare BLAS products.
+          study        the paper's 20-width study through the engine on --study-threads threads \
+        (--study-trials per width; below 1000 the time is extrapolated, and the table says so).
+          coordinator  round-trip dispatch throughput with trivial tasks, and the speed-up of 2 workers \
+        over 1 on a CPU-bound study (gfmc run --workers K when that command exists, else worker threads).
+        A weights-gd trial predicted to exceed --max-trial-seconds, or a Python GD trial exceeding \
+        --baseline-gd-max-seconds, is cut and extrapolated to the iteration count of the Gram-form GD on the \
+        same start, and marked so. \
+        All gfmc timings use one BLAS thread. Run on an otherwise idle machine: the load average is recorded.
+        """,
+        options: [
+            .flag("quick", help: "A version that finishes in under a minute on an idle machine: widths 500,2000, 1 repetition, no sampled-gd, 3-second budgets (so GD times are extrapolated), 5 study trials per width, 200 dispatch tasks; explicit options still win."),
+            .value("parts", valueName: "LIST", help: "Which parts run: \(parts.joined(separator: ",")).", defaultValue: parts.joined(separator: ",")),
+            .value("widths", valueName: "LIST", help: "Widths h for the engines, baseline and rhs parts.", defaultValue: "500,2000,10000"),
+            .value("sampled-widths", valueName: "LIST", help: "Extra widths for sampled-flow only (empty string for none).", defaultValue: "1000000,1000000000"),
+            .value("engines", valueName: "LIST", help: "Engine cases: \(BenchEngineCase.allCases.map(\.rawValue).joined(separator: ",")).", defaultValue: "all"),
+            .value("repetitions", short: "r", valueName: "K", help: "Trials timed per engine and width (indices 0..K-1).", defaultValue: "3"),
+            .value("baseline-repetitions", valueName: "K", help: "Python trials per method and width (the first K of the same starts).", defaultValue: "1"),
+            .value("baseline-methods", valueName: "LIST", help: "gd, ivp or both.", defaultValue: "gd,ivp"),
+            .value("max-trial-seconds", valueName: "S", help: "Budget per weights-gd trial before extrapolating.", defaultValue: "60"),
+            .value("baseline-gd-max-seconds", valueName: "S", help: "Budget per Python GD trial before extrapolating.", defaultValue: "200"),
+            .value("ivp-max-seconds", valueName: "S", help: "Budget per solve_ivp trial (a stopped one is a lower bound).", defaultValue: "900"),
+            .value("study-trials", valueName: "T", help: "Trials per width in the study part (1000 = the goal, run in full).", defaultValue: "1000"),
+            .value("study-threads", valueName: "K", help: "Threads for the study part.", defaultValue: "2"),
+            .value("study-method", valueName: "METHOD", help: "flow or gd for the study part.", defaultValue: "flow", allowedValues: ["flow", "gd"]),
+            .value("coordinator-tasks", valueName: "N", help: "Trivial tasks for the dispatch-throughput measurement.", defaultValue: "2000"),
+            .value("coordinator-study-trials", valueName: "T", help: "Trials per width of the CPU-bound study timed with 1 and 2 workers.", defaultValue: "100"),
+            .value("baseline", valueName: "PATH", help: "The Python baseline script.", defaultValue: "tools/baseline/wide_network.py"),
+            .value("python", valueName: "EXE", help: "Python interpreter.", defaultValue: "python3"),
+            .value("data-seed", valueName: "SEED", help: "Seed of X, Θ and ε.", defaultValue: "530"),
+            .value("seed", valueName: "SEED", help: "Study seed of the initial weights.", defaultValue: "53"),
+            .value("json", valueName: "FILE", help: "Also write every measurement as JSON to FILE."),
+        ],
+        examples: ["bench --quick", "bench --parts engines,baseline --widths 2000 --repetitions 5",
+                   "bench --json bench.json > bench.md"])
+
+    struct Plan {
+        var parts: Set<String>
+        var widths: [Int]
+        var sampledWidths: [Int]
+        var engines: [BenchEngineCase]
+        var repetitions: Int
+        var baselineRepetitions: Int
+        var baselineMethods: [String]
+        var maxTrialSeconds: Double
+        var baselineGDMaxSeconds: Double
+        var ivpMaxSeconds: Double
+        var studyTrials: Int
+        var studyThreads: Int
+        var studyMethod: FlowMethod
+        var coordinatorTasks: Int
+        var coordinatorStudyTrials: Int
+        var baselineScript: String
+        var python: String
+        var dataSeed: UInt64
+        var seed: UInt64
+        var jsonPath: String?
+    }
+
+    let plan: Plan
+    let commandLine: String
+
+    init(arguments: ParsedArguments) throws {
+        let quick = arguments.flag("quick")
+        func list(_ name: String) -> [String]? {
+            guard let text = arguments.string(name) else { return nil }
+            return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        func ints(_ name: String, _ fallback: [Int]) throws -> [Int] {
+            guard let items = list(name) else { return fallback }
+            return try items.map { item in
+                guard let v = Int(item), v >= 1 else { throw CommandLineError.usage("--\(name): '\(item)' is not a width ≥ 1") }
+                return v
+            }
+        }
+        let parts = Set(list("parts") ?? Self.parts)
+        for p in parts where !Self.parts.contains(p) {
+            throw CommandLineError.usage("--parts: unknown part '\(p)'; allowed: \(Self.parts.joined(separator: ", "))")
+        }
+        // The quick version leaves out sampled-gd (seconds per trial at any h; gram-gd shows the same iterations).
+        var engines = quick ? BenchEngineCase.allCases.filter { $0 != .sampledGD } : BenchEngineCase.allCases
+        if let names = list("engines"), names != ["all"] {
+            engines = try names.map { name in
+                guard let c = BenchEngineCase(rawValue: name) else {
+                    throw CommandLineError.usage("--engines: unknown engine case '\(name)'; allowed: "
+                                                 + BenchEngineCase.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return c
+            }
+        }
+        let methods = list("baseline-methods") ?? ["gd", "ivp"]
+        for m in methods where m != "gd" && m != "ivp" {
+            throw CommandLineError.usage("--baseline-methods: unknown method '\(m)'; allowed: gd, ivp")
+        }
+        let positive: (Double) -> Bool = { $0 > 0 }
+        plan = Plan(parts: parts,
+                    widths: try ints("widths", quick ? [500, 2000] : [500, 2000, 10_000]),
+                    sampledWidths: try ints("sampled-widths", [1_000_000, 1_000_000_000]),
+                    engines: engines,
+                    repetitions: try arguments.int("repetitions", in: 1...1000) ?? (quick ? 1 : 3),
+                    baselineRepetitions: try arguments.int("baseline-repetitions", in: 1...100) ?? 1,
+                    baselineMethods: methods,
+                    maxTrialSeconds: try arguments.double("max-trial-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 3 : 60),
+                    baselineGDMaxSeconds: try arguments.double("baseline-gd-max-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 3 : 200),
+                    ivpMaxSeconds: try arguments.double("ivp-max-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 15 : 900),
+                    studyTrials: try arguments.int("study-trials", in: 1...100_000) ?? (quick ? 5 : 1000),
+                    studyThreads: try arguments.int("study-threads", in: 1...256) ?? 2,
+                    studyMethod: (arguments.string("study-method") ?? "flow") == "gd" ? .gd : .flow,
+                    coordinatorTasks: try arguments.int("coordinator-tasks", in: 1...10_000_000) ?? (quick ? 200 : 2000),
+                    coordinatorStudyTrials: try arguments.int("coordinator-study-trials", in: 1...100_000) ?? (quick ? 5 : 100),
+                    baselineScript: arguments.string("baseline") ?? "tools/baseline/wide_network.py",
+                    python: arguments.string("python") ?? "python3",
+                    dataSeed: try arguments.uint64("data-seed") ?? 530,
+                    seed: try arguments.uint64("seed") ?? 53,
+                    jsonPath: arguments.string("json"))
+        commandLine = "gfmc bench " + Self.reconstruct(arguments)
+    }
+
+    /// The command line as given (for the report header).
+    static func reconstruct(_ arguments: ParsedArguments) -> String {
+        var words: [String] = []
+        for spec in arguments.declared {
+            guard let values = arguments.values[spec.name] else { continue }
+            for v in values { words.append(spec.takesValue ? "--\(spec.name) \(v.isEmpty ? "''" : v)" : "--\(spec.name)") }
+        }
+        return words.joined(separator: " ")
+    }
+
+    func run(context: CommandContext) throws -> Int32 {
+        BLASThreads.set(1)
+        let log: (String) -> Void = { context.printError($0) }
+        let (report, _) = try BenchClock.measure { () throws -> BenchReport in
+            var report = BenchReport(command: commandLine.trimmingCharacters(in: .whitespaces),
+                                     machineAtStart: BenchMachine.current(directory: context.currentDirectory))
+            log("gfmc bench: \(report.machineAtStart.loadDescription)")
+            let start = ContinuousClock.now
+            try runParts(into: &report, context: context, log: log)
+            report.totalSeconds = BenchClock.seconds(ContinuousClock.now - start)
+            report.loadAverageAtEnd = BenchMachine.loadAverage(from: try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
+            return report
+        }
+        context.writeOutput(report.markdown)
+        if let path = plan.jsonPath {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            let resolved = context.resolvePath(path)
+            do {
+                try encoder.encode(report).write(to: URL(fileURLWithPath: resolved), options: .atomic)
+            } catch {
+                throw CommandLineError.failure("--json: cannot write \(resolved): \(error.localizedDescription)")
+            }
+        }
+        return ExitCode.success
+    }
+
+    private func runParts(into report: inout BenchReport, context: CommandContext, log: @escaping (String) -> Void) throws {
+        let network = try BenchWideNetwork(dataSeed: plan.dataSeed, studySeed: plan.seed)
+        let timer = BenchEngineTimer(network: network, maxTrialSeconds: plan.maxTrialSeconds, log: log)
+
+        if plan.parts.contains("engines") {
+            log("engines: widths \(plan.widths), \(plan.repetitions) trials each")
+            // Gram-form GD first at each width: its iteration counts drive the extrapolations.
+            let ordered = plan.engines.sorted { ($0 == .gramGD ? 0 : 1) < ($1 == .gramGD ? 0 : 1) }
+            for c in ordered { try timer.warmUp(c, width: plan.widths.min() ?? 500) }
+            for width in plan.widths {
+                for c in ordered { report.engines.append(try timer.measure(c, width: width, repetitions: plan.repetitions)) }
+            }
+            if plan.engines.contains(.sampledFlow) {
+                for width in plan.sampledWidths where !plan.widths.contains(width) {
+                    report.engines.append(try timer.measure(.sampledFlow, width: width, repetitions: plan.repetitions))
+                }
+            }
+        }
+
+        if plan.parts.contains("baseline") {
+            log("baseline: \(plan.baselineMethods) at widths \(plan.widths)")
+            let script = context.resolvePath(plan.baselineScript)
+            report.baselineScript = plan.baselineScript
+            let runner = BenchBaselineRunner(python: plan.python, script: script, gdMaxSeconds: plan.baselineGDMaxSeconds,
+                                             ivpMaxSeconds: plan.ivpMaxSeconds, log: log)
+            do {
+                report.baseline = try runner.run(network: network, methods: plan.baselineMethods, widths: plan.widths,
+                                                 trials: plan.baselineRepetitions,
+                                                 iterations: { try timer.gradientDescentIterations($0) })
+            } catch let error as BenchBaselineError {
+                report.skipped["baseline"] = error.description
+                log("baseline: \(error)")
+            }
+        }
+
+        if plan.parts.contains("rhs") {
+            log("rhs: weights engine per-RHS time vs bare BLAS at widths \(plan.widths)")
+            for width in plan.widths {
+                let m = try BenchRHS.measure(network: network, width: width, repetitions: max(1, min(plan.repetitions, 2)))
+                log("  h=\(width): engine \(BenchFormat.seconds(m.enginePerRHS?.median)) per RHS, "
+                    + "bare \(BenchFormat.seconds(m.barePerRHS?.median)), ratio \(BenchFormat.ratio(m.ratio))")
+                report.rhs.append(m)
+            }
+        }
+
+        if plan.parts.contains("study") {
+            log("study: 20 widths × \(plan.studyTrials) trials, \(plan.studyThreads) threads, method \(plan.studyMethod.rawValue)")
+            let s = try BenchStudy.run(network: network, method: plan.studyMethod, trialsPerWidth: plan.studyTrials,
+                                       targetTrialsPerWidth: 1000, threads: plan.studyThreads)
+            log("  \(s.trialsRun) trials in \(BenchFormat.seconds(s.seconds)); full study "
+                + "\(BenchFormat.seconds(s.fullStudySeconds))\(s.extrapolated ? " (extrapolated)" : "")")
+            report.study = s
+        }
+
+        if plan.parts.contains("coordinator") {
+            log("coordinator: dispatch throughput and 2-worker speed-up")
+            do {
+                report.coordinator = try BenchCoordinatorRunner(tasks: plan.coordinatorTasks,
+                                                                studyTrialsPerWidth: plan.coordinatorStudyTrials,
+                                                                repetitions: 1, log: log).run(context: context)
+            } catch let error as BenchCoordinatorError {
+                report.skipped["coordinator"] = error.description
+                log("coordinator: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import GFMCCommandLine
+import GFMCEngine
+import GFMCLinearAlgebra
+import Testing
+
+/// Pure logic of `gfmc bench` (no timing is asserted anywhere): statistics of timings, extrapolation, the
+/// `.npy` writer (checked against the engine's independent `.npy` reader), /proc parsers, the baseline's record
+/// format and the goal verdicts.
+@Suite struct BenchLogicTests {
+    @Test func summaryMatchesNumPyDefinitions() throws {
+        // numpy.median / numpy.percentile(…, [25, 75]) (linear, type 7) of the same samples.
+        let odd = try #require(BenchTimingSummary([10, 1, 4, 3, 2]))
+        #expect(odd.median == 3)
+        #expect(odd.lowerQuartile == 2)
+        #expect(odd.upperQuartile == 4)
+        #expect(odd.minimum == 1 && odd.maximum == 10 && odd.mean == 4)
+        #expect(odd.count == 5)
+        let even = try #require(BenchTimingSummary([3, 1, 2, 4]))
+        #expect(even.median == 2.5)
+        #expect(abs(even.lowerQuartile - 1.75) < 1e-15)
+        #expect(abs(even.upperQuartile - 3.25) < 1e-15)
+        #expect(abs(even.relativeSpread - 3 / 2.5) < 1e-15)
+        let single = try #require(BenchTimingSummary([0.5]))
+        #expect(single.median == 0.5 && single.relativeSpread == 0)
+        #expect(BenchTimingSummary([]) == nil)
+        #expect(BenchTimingSummary([1, .nan]) == nil)
+        #expect(BenchTimingSummary([1, .infinity]) == nil)
+    }
+
+    @Test func speedUpAndExtrapolation() throws {
+        #expect(BenchRatio.speedUp(reference: 10, candidate: 0.01) == 1000)
+        #expect(BenchRatio.speedUp(reference: nil, candidate: 1) == nil)
+        #expect(BenchRatio.speedUp(reference: 1, candidate: 0) == nil)
+        #expect(BenchRatio.speedUp(reference: .nan, candidate: 1) == nil)
+        #expect(BenchRatio.extrapolate(seconds: 2, done: 100, needed: 1000) == 20)
+        #expect(BenchRatio.extrapolate(seconds: 2, done: 0, needed: 1000) == nil)
+        // Exact on a fixed cost plus a cost per iteration: t(k) = 0.5 + 0.01 k.
+        let t = { (k: Int) in 0.5 + 0.01 * Double(k) }
+        let fit = try #require(BenchRatio.extrapolate(shortSeconds: t(100), shortIterations: 100,
+                                                      longSeconds: t(500), longIterations: 500, needed: 70_000))
+        #expect(abs(fit - t(70_000)) < 1e-9)
+        // The one-point rule would have multiplied the fixed cost too.
+        let naive = try #require(BenchRatio.extrapolate(seconds: t(500), done: 500, needed: 70_000))
+        #expect(naive > fit + 60)
+        // Noise that makes the fitted slope non-positive falls back to the one-point rule.
+        #expect(BenchRatio.extrapolate(shortSeconds: 2, shortIterations: 100, longSeconds: 1.9, longIterations: 500,
+                                       needed: 1000) == BenchRatio.extrapolate(seconds: 1.9, done: 500, needed: 1000))
+        #expect(BenchRatio.extrapolate(shortSeconds: 1, shortIterations: 500, longSeconds: 2, longIterations: 500,
+                                       needed: 1000) == nil)
+    }
+
+    @Test(arguments: [(3, 5), (1, 7), (400, 1), (2, 2)])
+    func npyWriterRoundTripsThroughTheEngineReader(rows: Int, cols: Int) throws {
+        let m = Matrix(rows: rows, cols: cols, entry: { i, j in Double(i * 1000 + j) + 0.25 - Double(j) * 1e-9 })
+        let bytes = BenchNPYWriter.encode(m)
+        #expect(Array(bytes.prefix(6)) == [0x93] + Array("NUMPY".utf8))
+        #expect(bytes[6] == 1 && bytes[7] == 0)
+        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        #expect((10 + headerLength) % 64 == 0)
+        #expect(bytes[10 + headerLength - 1] == 0x0a)
+        #expect(bytes.count == 10 + headerLength + 8 * rows * cols)
+        let back = try NPYMatrixLoader.parse(bytes)
+        #expect(back.rows == rows && back.cols == cols)
+        #expect(back.storage == m.storage)
+    }
+
+    @Test func procParsers() {
+        let cpuinfo = "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t: fpu\n"
+        #expect(BenchMachine.cpuModel(from: cpuinfo) == "AMD EPYC 7B13")
+        #expect(BenchMachine.cpuModel(from: "processor: 0\n") == nil)
+        #expect(BenchMachine.cpuModel(from: nil) == nil)
+        let meminfo = "MemTotal:       24641536 kB\nMemFree:        22000000 kB\n"
+        #expect(BenchMachine.memoryGiB(from: meminfo) == 24641536.0 / (1024 * 1024))
+        #expect(BenchMachine.loadAverage(from: "1.47 1.12 0.50 2/345 6789\n") == [1.47, 1.12, 0.50])
+        #expect(BenchMachine.loadAverage(from: "garbage") == nil)
+    }
+
+    @Test func baselineRecordsParseAndRejectGarbage() throws {
+        let line = #"{"method": "gd", "width": 2000, "trial": 0, "seconds": 4.02, "work": 2500, "completed": false, "seconds_per_work": 0.001608, "final_loss": 3.1e-05, "distance_frobenius": null}"#
+        let r = try BenchBaselineRunner.parse(line)
+        #expect(r.method == "gd" && r.width == 2000 && r.trial == 0 && r.work == 2500 && !r.completed)
+        #expect(r.distanceFrobenius == nil && r.finalLoss == 3.1e-05)
+        #expect(r.effectiveSeconds == nil)  // stopped and not yet extrapolated
+        #expect(throws: BenchBaselineError.self) { try BenchBaselineRunner.parse("Traceback (most recent call last):") }
+        #expect(throws: BenchBaselineError.self) { try BenchBaselineRunner.parse(#"{"method": "gd"}"#) }
+    }
+
+    @Test func goalVerdictsFollowTheMeasurements() throws {
+        var report = BenchReport(command: "gfmc bench", machineAtStart: BenchMachine.current(directory: "/"))
+        func timing(_ s: Double) -> BenchTrialTiming {
+            BenchTrialTiming(index: 0, seconds: s, steps: 10, rhsEvaluations: 60, converged: true, stopReason: "converged")
+        }
+        report.engines = [BenchEngineMeasurement(engineCase: .sampledFlow, width: 2000, trials: [timing(0.02), timing(0.03), timing(0.01)]),
+                          BenchEngineMeasurement(engineCase: .weightsFlow, width: 2000, trials: [timing(3)])]
+        var gd = try BenchBaselineRunner.parse(#"{"method": "gd", "width": 2000, "trial": 0, "seconds": 4, "work": 1000, "completed": false}"#)
+        gd.fullSeconds = 40  // extrapolated: 40 s / 0.02 s median = 2000×
+        let ivp = try BenchBaselineRunner.parse(#"{"method": "ivp", "width": 2000, "trial": 0, "seconds": 2.5, "work": 300, "completed": true}"#)
+        report.baseline = [gd, ivp]
+        report.rhs = [BenchRHSMeasurement(width: 2000, enginePerRHS: BenchTimingSummary([1.5e-3]), rhsEvaluations: 900,
+                                          barePerRHS: BenchTimingSummary([1e-3]))]
+        let goals = report.goals
+        #expect(goals.count == 5)
+        #expect(goals[0].met == true)                      // 2000× ≥ 1000×
+        #expect(goals[0].measured.hasPrefix("2000×"))
+        #expect(goals[1].met == false)                     // 2.5 s solve_ivp vs 3 s weights
+        #expect(goals[2].met == false)                     // 1.5× > 1.3×
+        #expect(goals[3].met == nil && goals[4].met == nil) // not run
+        let markdown = report.markdown
+        #expect(markdown.contains("| `sampled` ≥ 1000× faster than (a) Python GD at h = 2000 | 2000× (sampled-flow) | yes |"))
+        #expect(markdown.contains("| sampled-flow | 2000 | 3 | 20.0 ms |"))
+    }
+
+    @Test func formattingPicksUnits() {
+        #expect(BenchFormat.seconds(8.64e-3) == "8.64 ms")
+        #expect(BenchFormat.seconds(2.5e-4) == "250 µs")
+        #expect(BenchFormat.seconds(135) == "135 s")
+        #expect(BenchFormat.seconds(nil) == "–")
+        #expect(BenchFormat.ratio(1403.4) == "1403×")
+        #expect(BenchFormat.ratio(1.158) == "1.16×")
+    }
+}
