@@ -196,14 +196,15 @@ struct PrecisionEventTests {
         t.distanceFrobenius = 1
         t.distanceOperator = 1
         t.bounds = [BoundCheck(delta: 0.05, lemma34Bound: 1, lemma34Holds: lemma34, lemma35Bound: 1, lemma35Holds: true,
-                               theorem12Bound: 1, theorem12Holds: true, theorem12BoundCorrected: 1,
+                               theorem12Bound: 1, theorem12Holds: converged, theorem12BoundCorrected: 1,
                                theorem12CorrectedHolds: false, theorem12WidthThreshold: 1, widthExceedsThreshold: true)]
         return t
     }
 
     @Test func eventsReadTheirOwnFieldAndTrialSet() throws {
-        // 40 trials: the first 20 did not converge. lemma33 holds in all; theorem3 in none; lemma34 alternates.
-        let trials = (0..<40).map { trial($0, converged: $0 >= 20, lemma33: true, theorem3: false, lemma34: $0 % 2 == 0) }
+        // 40 trials: the first 20 did not converge. lemma33 holds in all; theorem3 and lemma34 alternate;
+        // Theorem 12 (as stated) holds exactly in the converged trials, its corrected form in none.
+        let trials = (0..<40).map { trial($0, converged: $0 >= 20, lemma33: true, theorem3: $0 % 2 == 0, lemma34: $0 % 2 == 0) }
         func evaluate(_ event: TrialEvent, delta: Double? = 0.05) throws -> WidthAllocation {
             let allocator = try TrialAllocator(targets: [.eventProbabilityWilsonWidth(epsilon: 0.2, event: event, delta: delta)],
                                                deltas: [0.05], maximumTrialsPerWidth: 1000)
@@ -211,11 +212,12 @@ struct PrecisionEventTests {
         }
         // A certain event over 40 trials: Wilson width ≈ 0.088 ≤ 0.2, met.
         #expect(try evaluate(.lemma33Holds, delta: nil).targetsMet)
-        #expect(try evaluate(.theorem3Holds, delta: nil).targetsMet)
         // p = 1/2 over 40 trials: width ≈ 0.29 > 0.2, not met.
+        #expect(try !evaluate(.theorem3Holds, delta: nil).targetsMet)
         #expect(try !evaluate(.lemma34Holds).targetsMet)
-        // Theorem 12 counts converged trials only: 20 certain outcomes, width ≈ 0.16, met; the corrected form
-        // is never true, also certain.
+        #expect(try evaluate(.lemma35Holds).targetsMet)
+        // Theorem 12 counts converged trials only: 20 certain outcomes, width ≈ 0.16, met (over all 40 trials it
+        // would be p = 1/2, not met); the corrected form is never true, also certain.
         #expect(try evaluate(.theorem12Holds).targetsMet)
         #expect(try evaluate(.theorem12CorrectedHolds).targetsMet)
         #expect(throws: StatisticsError.self) {

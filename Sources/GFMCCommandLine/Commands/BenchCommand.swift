@@ -10,7 +10,7 @@ struct BenchCommand: GFMCCommand {
 
     static let configuration = CommandConfiguration(
         name: "bench",
-        abstract: "Benchmark the engines, the Python baseline, the whole paper study and the coordinator.",
+        abstract: "Benchmark the engines (vs NumPy/SciPy), the paper's study and the coordinator.",
         discussion: """
         Workload: the paper's wide-network problem (N = 100, n = 400, m = 1, X entries N(0, 1/400), \
         Y = XΘ + ε, U(0), V(0) entries N(0, 1/h)). Parts (--parts, comma-separated; default all):
