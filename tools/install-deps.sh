@@ -7,6 +7,8 @@ packages=(libzmq3-dev libopenblas-dev liblapacke-dev libsqlite3-dev pkg-config)
 if [ "${GFMC_WITH_TEST_TOOLS:-0}" = 1 ]; then
     # Multi-host tests (network namespaces) and deployment checks.
     packages+=(iproute2 procps)
+    # Some loader tests write .npy files with NumPy; the hostile-input test runs a Python client.
+    python3 -c 'import numpy' >/dev/null 2>&1 || packages+=(python3 python3-numpy)
 fi
 
 missing=()
