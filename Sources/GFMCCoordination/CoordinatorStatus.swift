@@ -69,9 +69,10 @@ extension CoordinatorStatus {
         return parts.joined(separator: " · ")
     }
 
-    /// A duration as "42 s", "3 min 5 s" or "2 h 7 min".
+    /// A duration as "0.4 s" (under 10 s), "42 s", "3 min 5 s" or "2 h 7 min".
     public static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "?" }
+        if seconds < 9.95 { return "\(fixed(seconds, 1)) s" }
         let s = Int(seconds.rounded())
         if s < 60 { return "\(s) s" }
         if s < 3600 { return "\(s / 60) min \(s % 60) s" }

@@ -474,5 +474,7 @@ struct StatusFormattingTests {
         #expect(status.progressLine == "1234/2000 trials (61.7%) · 85.2 trials/s · ETA 3 min 5 s · 3 workers · 12 in flight · 2 requeues · 0 quarantined")
         #expect(CoordinatorStatus.duration(7322) == "2 h 2 min")
         #expect(CoordinatorStatus.duration(.nan) == "?")
+        #expect(CoordinatorStatus.duration(0.42) == "0.4 s")
+        #expect(CoordinatorStatus.duration(42) == "42 s")
     }
 }
