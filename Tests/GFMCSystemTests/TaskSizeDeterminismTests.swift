@@ -46,13 +46,13 @@ extension SystemTests {
                                              trials: try #require(study.trialIDs))
             options.settings = settings
             options.farewellSeconds = 0.3
-            let endpoint = OnceValue<String>()
+            let endpoint = RuntimeBox<String>()
             options.onListening = { endpoint.set($0) }
             let fixedOptions = options
-            let coordinator = ThreadRun("coordinator-\(label)") { try CoordinatorRuntime.run(fixedOptions) }
-            let address = try #require(endpoint.wait(seconds: 10), "coordinator \(label) did not start listening")
+            let coordinator = RuntimeBackgroundRun("coordinator-\(label)") { try CoordinatorRuntime.run(fixedOptions) }
+            let address = try #require(endpoint.await(seconds: 10), "coordinator \(label) did not start listening")
             let workerRuns = (0..<workers).map { index in
-                ThreadRun("worker-\(label)-\(index)") {
+                RuntimeBackgroundRun("worker-\(label)-\(index)") {
                     var workerOptions = WorkerOptions(endpoint: address, slots: 1, executor: realExecutor())
                     workerOptions.giveUpAfterSeconds = 30
                     return try WorkerRuntime.run(workerOptions)
