@@ -1,3 +1,5 @@
+import Foundation
+
 /// The Dormand–Prince 5(4) tableau and the step-size controller constants shared by the two adaptive
 /// integrators (`WeightsFlowIntegrator`, `GramFlowIntegrator`); the method is described on `IntegrationSettings`.
 enum DormandPrince {
@@ -16,6 +18,51 @@ enum DormandPrince {
 
     static let safety = 0.9, beta = 0.04, maxGrowth = 10.0, maxShrink = 0.2
     static let maxConsecutiveNonFinite = 20
+
+    /// Row s of the tableau as (stage index, coefficient) pairs with nonzero coefficients; row 6 holds the
+    /// 5th-order solution weights b (FSAL: stage 6 is evaluated at the new point).
+    static let stageRows: [[(Int, Double)]] = [
+        [], [a21], [a31, a32], [a41, a42, a43], [a51, a52, a53, a54], [a61, a62, a63, a64, a65],
+        [b1, 0, b3, b4, b5, b6],
+    ].map { row in row.enumerated().filter { $0.element != 0 }.map { ($0.offset, $0.element) } }
+    /// The solution weights b over stages 0…5 (stage 6 has weight 0).
+    static let solutionWeights: [Double] = [b1, 0, b3, b4, b5, b6]
+    /// The error weights e over stages 0…6.
+    static let errorWeights: [Double] = [e1, 0, e3, e4, e5, e6, e7]
+
+    /// The PI step-size controller shared by both adaptive integrators. `err` is the scaled error norm of the
+    /// attempted step (≤ 1 accepts); every method returns the next step size.
+    struct StepController {
+        private var errOld = 1e-4
+        private var lastRejected = false
+        private var nonFiniteInARow = 0
+
+        /// A step whose error or new state was not finite: retry 10× shorter. Returns nil once
+        /// `maxConsecutiveNonFinite` such steps came in a row (the integration stops as "non_finite").
+        mutating func rejectNonFinite(stepSize hs: Double) -> Double? {
+            nonFiniteInARow += 1
+            if nonFiniteInARow >= DormandPrince.maxConsecutiveNonFinite { return nil }
+            lastRejected = true
+            return hs * 0.1
+        }
+
+        /// The error was finite (whether or not the step is then accepted).
+        mutating func errorWasFinite() { nonFiniteInARow = 0 }
+
+        mutating func accept(error err: Double, stepSize hs: Double) -> Double {
+            var factor = DormandPrince.safety * Foundation.pow(max(err, 1e-300), -(0.2 - 0.75 * DormandPrince.beta))
+                * Foundation.pow(errOld, DormandPrince.beta)
+            factor = min(lastRejected ? 1 : DormandPrince.maxGrowth, max(DormandPrince.maxShrink, factor))
+            errOld = max(err, 1e-4)
+            lastRejected = false
+            return hs * factor
+        }
+
+        mutating func reject(error err: Double, stepSize hs: Double) -> Double {
+            lastRejected = true
+            return hs * max(DormandPrince.maxShrink, DormandPrince.safety * Foundation.pow(err, -0.2))
+        }
+    }
 
     static func allFinite(_ v: UnsafePointer<Double>, _ count: Int) -> Bool {
         var s = 0.0

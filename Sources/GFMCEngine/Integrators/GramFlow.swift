@@ -363,16 +363,8 @@ final class GramFlowIntegrator {
                      norm(dPhiBot[0].pointer, m * d) / scale(m * d, norm(phiBot.pointer, m * d)))
         var step = min((y0 < 1e-5 || f0 < 1e-5) ? 1e-6 : 0.01 * y0 / f0, settings.maxTime)
 
-        let a: [[Double]] = [[], [DP.a21], [DP.a31, DP.a32], [DP.a41, DP.a42, DP.a43],
-                             [DP.a51, DP.a52, DP.a53, DP.a54], [DP.a61, DP.a62, DP.a63, DP.a64, DP.a65],
-                             [DP.b1, 0, DP.b3, DP.b4, DP.b5, DP.b6]]
-        let e = [DP.e1, 0, DP.e3, DP.e4, DP.e5, DP.e6, DP.e7]
-        let rows: [[(Int, Double)]] = a.map { row in
-            row.enumerated().filter { $0.element != 0 }.map { ($0.offset, $0.element) }
-        }
-        var errOld = 1e-4
-        var lastRejected = false
-        var nonFiniteInARow = 0
+        let rows = DP.stageRows, e = DP.errorWeights
+        var controller = DP.StepController()
         while true {
             if accepted + rejected >= settings.maxSteps { return outcome("max_steps") }
             let remaining = settings.maxTime - t
@@ -403,24 +395,20 @@ final class GramFlowIntegrator {
 
             if !err.isFinite {
                 rejected += 1
-                nonFiniteInARow += 1
-                if nonFiniteInARow >= DP.maxConsecutiveNonFinite { return outcome("non_finite") }
-                step = hs * 0.1
-                lastRejected = true
+                guard let retry = controller.rejectNonFinite(stepSize: hs) else { return outcome("non_finite") }
+                step = retry
                 continue
             }
-            nonFiniteInARow = 0
+            controller.errorWasFinite()
             if err <= 1 {
                 let dNew = diagnostics(stage: 6)
                 if !dNew.isFinite {
                     rejected += 1
-                    nonFiniteInARow += 1
-                    if nonFiniteInARow >= DP.maxConsecutiveNonFinite { return outcome("non_finite") }
-                    step = hs * 0.1
-                    lastRejected = true
+                    guard let retry = controller.rejectNonFinite(stepSize: hs) else { return outcome("non_finite") }
+                    step = retry
                     continue
                 }
-                (normK11, normPhiTop) = applyStep(a[6], stepSize: hs)
+                (normK11, normPhiTop) = applyStep(DP.solutionWeights, stepSize: hs)
                 k12.pointer.update(from: k12s(6), count: r * m)
                 k22.pointer.update(from: k22s[6].pointer, count: m * m)
                 phiBot.pointer.update(from: phiBots[6].pointer, count: m * d)
@@ -431,16 +419,10 @@ final class GramFlowIntegrator {
                 trace.append(TracePoint(time: t, excessLoss: dNew.excessLoss))
                 if !normK11.isFinite || !normPhiTop.isFinite { return outcome("non_finite") }
                 if rule.isConverged(time: t, dNew) { return outcome("converged") }
-                var factor = DP.safety * Foundation.pow(max(err, 1e-300), -(0.2 - 0.75 * DP.beta))
-                    * Foundation.pow(errOld, DP.beta)
-                factor = min(lastRejected ? 1 : DP.maxGrowth, max(DP.maxShrink, factor))
-                errOld = max(err, 1e-4)
-                lastRejected = false
-                step = hs * factor
+                step = controller.accept(error: err, stepSize: hs)
             } else {
                 rejected += 1
-                step = hs * max(DP.maxShrink, DP.safety * Foundation.pow(err, -0.2))
-                lastRejected = true
+                step = controller.reject(error: err, stepSize: hs)
             }
         }
     }
