@@ -2,6 +2,10 @@
 """Hostile client for gfmc's coordinator socket: raw TCP bytes, no ZeroMQ library needed.
 
     hostile-client.py HOST PORT [--rounds N] [--seed S] [--timeout SECONDS]
+    hostile-client.py HOST PORT --oversized-ready COUNT [--field-bytes B]
+
+With --oversized-ready, sends only COUNT well-formed gfmc `ready` messages (one connection each) whose `host` and
+`workerVersion` are B bytes each (default 7 MB), reads what comes back for a moment, and exits.
 
 Each round opens fresh TCP connections and sends, in turn:
   1. random garbage bytes (not a ZMTP greeting);
@@ -178,6 +182,20 @@ def one_round(host, port, timeout, rng, counters):
         s.close()
 
 
+def oversized_ready(host, port, timeout, count, field_bytes, counters):
+    import json
+    for i in range(count):
+        s = connect(host, port, timeout, counters)
+        if not s:
+            continue
+        if handshake(s, counters):
+            body = json.dumps({"credits": 4, "slots": 4, "host": "h" * field_bytes, "pid": 1000 + i,
+                               "workerVersion": "v" * field_bytes}).encode()
+            send(s, message([TAG_V1, b"ready", body]), counters)
+            drain(s, 0.2)
+        s.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("host")
@@ -185,12 +203,19 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=2.0)
+    parser.add_argument("--oversized-ready", type=int, default=0)
+    parser.add_argument("--field-bytes", type=int, default=7_000_000)
     args = parser.parse_args()
     if args.rounds < 1 or not (0 < args.port < 65536):
         print("hostile-client: --rounds must be >= 1 and port in 1..65535", file=sys.stderr)
         return 2
     rng = random.Random(args.seed)
     counters = Counters()
+    if args.oversized_ready > 0:
+        oversized_ready(args.host, args.port, args.timeout, args.oversized_ready, args.field_bytes, counters)
+        print(f"hostile-client: oversized-ready={args.oversized_ready} connections={counters.connections} "
+              f"closed_by_peer={counters.closed_by_peer} bytes_sent={counters.bytes_sent}")
+        return 0 if counters.connections > 0 else 1
     for _ in range(args.rounds):
         one_round(args.host, args.port, args.timeout, rng, counters)
     print(f"hostile-client: rounds={args.rounds} connections={counters.connections} refused={counters.refused} "

@@ -3,10 +3,12 @@
 # Swift 6 itself is not a Debian package: it must already be on PATH (swift.org toolchain).
 set -euo pipefail
 
-packages=(libzmq3-dev libopenblas-dev liblapacke-dev libsqlite3-dev pkg-config)
+packages=(libzmq3-dev libopenblas-dev liblapacke-dev libsqlite3-dev zlib1g-dev pkg-config)
 if [ "${GFMC_WITH_TEST_TOOLS:-0}" = 1 ]; then
     # Multi-host tests (network namespaces) and deployment checks.
-    packages+=(iproute2 procps)
+    packages+=(iproute2 procps iptables)
+    # Deployment checks: a one-node Slurm, systemd-analyze, manifest parsing.
+    packages+=(slurm-wlm munge systemd python3-yaml podman runc mmdebstrap)
     # Some loader tests write .npy files with NumPy; the hostile-input test runs a Python client.
     python3 -c 'import numpy' >/dev/null 2>&1 || packages+=(python3 python3-numpy)
 fi

@@ -1,3 +1,5 @@
+import GFMCApplication
+
 /// One subcommand of `gfmc`, in the spirit of swift-argument-parser: a type declares its name, help text and
 /// options (`configuration`), validates the parsed arguments in its initializer (so nothing runs on bad
 /// input), and then runs.
@@ -34,6 +36,9 @@ public enum ExitCode {
     public static let failure: Int32 = 1
     /// The command line itself is wrong (EX_USAGE): unknown option, missing or malformed value.
     public static let usage: Int32 = 64
+    /// The study's input is unusable (EX_DATAERR): a broken or changed data file, or a study too large for
+    /// the machine. The message names the key, the file and the problem.
+    public static let dataError: Int32 = 65
 }
 
 /// An error that `GFMCMain` turns into a message and an exit status.
@@ -42,10 +47,12 @@ public enum CommandLineError: Error, Equatable, CustomStringConvertible, Sendabl
     case usage(String)
     /// The command failed for a reason other than its command line (exit status 1).
     case failure(String)
+    /// The study's data or size is unusable (exit status 65, `ExitCode.dataError`).
+    case dataError(String)
 
     public var description: String {
         switch self {
-        case .usage(let m), .failure(let m): return m
+        case .usage(let m), .failure(let m), .dataError(let m): return m
         }
     }
 
@@ -53,6 +60,7 @@ public enum CommandLineError: Error, Equatable, CustomStringConvertible, Sendabl
         switch self {
         case .usage: return ExitCode.usage
         case .failure: return ExitCode.failure
+        case .dataError: return ExitCode.dataError
         }
     }
 }

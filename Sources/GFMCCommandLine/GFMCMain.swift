@@ -1,15 +1,17 @@
+import CGFMCBuildInfo
+import GFMCApplication
 import GFMCStudy
 
 /// The `gfmc` tool: dispatches to a registered subcommand, prints help and the version, and maps errors to
 /// exit statuses (0 success, 1 failure, 64 usage).
 public enum GFMCMain {
-    public static let toolName = "gfmc"
+    public static let toolName = GFMCTool.name
 
     /// Every subcommand, in the order `gfmc --help` lists them. To add a command, append its type here.
     /// (A computed property: metatype arrays are not `Sendable`, so this cannot be a stored global.)
     public static var commands: [any GFMCCommand.Type] {
         [
-            RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ReportCommand.self, KeygenCommand.self,
+            RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ReportCommand.self, RepairCommand.self, KeygenCommand.self,
             TrialCommand.self,
             ValidateCommand.self,
             HashCommand.self,
@@ -39,7 +41,7 @@ public enum GFMCMain {
             context.writeOutput(toolHelp())
             return ExitCode.success
         case "--version":
-            context.print("\(toolName) \(GFMCVersion.current)")
+            context.print("\(toolName) \(GFMCVersion.current) (commit \(String(cString: gfmc_build_commit())))")
             return ExitCode.success
         default:
             break

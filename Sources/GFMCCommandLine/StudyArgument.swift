@@ -1,3 +1,4 @@
+import GFMCApplication
 import GFMCStudy
 
 /// The STUDY argument shared by study commands: a study file path, or the embedded quick default when absent.

@@ -1,19 +1,18 @@
 import Foundation
 import GFMCEngine
 import GFMCLinearAlgebra
+import GFMCModel
 import GFMCStudy
 
 /// The JSON form of one trial printed by `gfmc trial`: every `TrialResult` field under its snake_case name
 /// (`distance_frobenius`, `theorem12_bound_corrected`, `id: {width, index}`, …). Finite numbers are written
 /// in Swift's shortest round-trip form; NaN and ±∞ as the strings "nan", "inf", "-inf" (the store's
-/// convention, `TrialResultCoding`), since JSON has no such numbers.
+/// convention, `GFMCJSON`), since JSON has no such numbers.
 public enum TrialJSON {
     /// `result` as a JSON object, with `extra` keys added (they must not collide with result fields).
     public static func object(_ result: TrialResult, extra: [String: JSONValue] = [:]) throws -> JSONValue {
-        let encoder = JSONEncoder()
+        let encoder = GFMCJSON.encoder([])
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf",
-                                                                      negativeInfinity: "-inf", nan: "nan")
         let text = String(decoding: try encoder.encode(result), as: UTF8.self)
         guard case .object(var members) = try JSONParser.parse(text) else {
             preconditionFailure("a TrialResult encodes as a JSON object")

@@ -1,19 +1,33 @@
-import GFMCEngine
+import GFMCModel
 
 /// The coordinator's decisions as a pure state machine (no sockets, no files, no clock of its own).
 ///
 /// The runtime feeds it events with the current time in seconds of a monotonic clock and executes the
 /// returned `Directive`s in order (see `Directive` for the persist-before-anything-else rule).
 ///
+/// Every session belongs to a *peer*: the worker's CURVE public key when the runtime knows it (passed as
+/// `peerKey` with `ready`), else the host the worker announced. Peers, not sessions, are what the
+/// quarantine and shut-out rules count, so one bad machine cannot quarantine a study.
+///
 /// Guarantees (each tested in GFMCCoordinationTests):
-/// * credits: a worker never has more leased tasks than the credits it announced;
+/// * credits: a worker never has more leased tasks than min(announced credits, announced slots,
+///   `maxCreditsPerWorker`); a new session starts with a window of `initialCredits` tasks that grows by
+///   one per accepted result up to that cap;
 /// * a result is accepted only from the worker holding the task's lease, only for exactly the leased
 ///   trials, only for this study; every accepted trial is persisted exactly once; late duplicates are
 ///   dropped;
-/// * a silent worker (nothing heard for `workerSilenceTimeout`), an unreachable one (`onSendFailed`),
-///   an expired lease, a `task_failed` and an invalid result from the lease holder each count as one
-///   failed attempt of every trial in the task; such trials are retried one trial per task, and a trial
-///   with `maxAttempts` failed attempts is quarantined and never handed out again;
+/// * a `task_failed` and an invalid result from the lease holder count as one failed attempt of every
+///   trial in the task; a lost lease (worker silent for `workerSilenceTimeout`, unreachable
+///   (`onSendFailed`), or lease expired) counts as a failed attempt only when its peer has returned at
+///   least one accepted result in this run, and otherwise requeues the trials without penalty;
+/// * trials with a failed attempt are retried one trial per task; a trial is quarantined (and never
+///   handed out again) only when it has `maxAttempts` failed attempts on at least `quarantinePeers`
+///   distinct peers: a trial failing on one peer only is retried, never quarantined;
+/// * with `requiredWorkerVersion` / `requiredNumericsFingerprint` set, a worker announcing another gfmc
+///   version or numerics fingerprint gets `refused` naming both values, and never a task;
+/// * a retried trial goes to a peer it has not failed on while such a peer is live;
+/// * a peer that has never returned an accepted result and whose sessions end `vanishStrikes` times
+///   holding tasks is shut out for the run: its `ready` is answered with `refused`, and it gets no task;
 /// * tasks are handed out in (width, index) order, retries first, and sized so a task takes about
 ///   `targetTaskSeconds` from the per-width moving average of reported trial times.
 public struct CoordinatorCore: Sendable {
@@ -23,7 +37,14 @@ public struct CoordinatorCore: Sendable {
 
     private struct WorkerState: Sendable {
         var announcement: WorkerAnnouncement
+        /// The peer behind the session (CURVE key or announced host).
+        var peer: String
+        /// Most tasks this session may ever hold: min(announced credits, slots, `maxCreditsPerWorker`).
+        var creditCap: Int
+        /// Current credit window (≤ `creditCap`): grows by one per accepted result.
         var credits: Int
+        /// Tasks of this session whose results were accepted.
+        var tasksCompleted = 0
         var leases: Set<TaskID> = []
         var lastHeard: Double
         var lastSent: Double
@@ -41,6 +62,24 @@ public struct CoordinatorCore: Sendable {
 
     private enum RetiredTask: Sendable { case completed, revoked }
 
+    /// How a lease ended without an accepted result.
+    private enum LeaseLoss: Sendable {
+        /// Handed back or never delivered: requeued without penalty.
+        case returned
+        /// The worker reported the failure or sent an invalid result: one failed attempt.
+        case failed(String)
+        /// The worker went silent, became unreachable or let the lease expire: a failed attempt only when
+        /// its peer has proven itself by returning an accepted result; otherwise requeued without penalty.
+        case lost(String)
+    }
+
+    /// What the core knows about one peer across its sessions.
+    private struct PeerRecord: Sendable {
+        var tasksCompleted = 0
+        var strikes = 0
+        var shutOut = false
+    }
+
     private var workers: [WorkerID: WorkerState] = [:]
     /// Live workers in join order (dictionary order is not deterministic).
     private var workerOrder: [WorkerID] = []
@@ -52,6 +91,7 @@ public struct CoordinatorCore: Sendable {
     private var completedTrials: Set<TrialID> = []
     private var quarantinedTrials: Set<TrialID> = []
     private var failures: [TrialID: [FailureRecord]] = [:]
+    private var peers: [String: PeerRecord] = [:]
     private var secondsPerTrial: [Int: Double] = [:]
     private var meter: CompletionRateMeter
     private var nextSerial: UInt64 = 0
@@ -68,10 +108,12 @@ public struct CoordinatorCore: Sendable {
     ///   - study: the study's hash and resolved JSON.
     ///   - pendingTrials: the study's trials minus those already in the store (duplicates ignored).
     ///   - alreadyDone: how many trials the store already holds (only for progress counts).
+    ///   - quarantined: trials quarantined by an earlier run (kept out of circulation, counted as quarantined);
+    ///     those also in `pendingTrials` are not run.
     ///   - epoch: distinguishes this coordinator's task ids from an earlier run's (use a random value).
     ///   - now: the current clock reading (seconds).
     /// - Throws: `CoordinatorSettingsError` when `settings` is invalid.
-    public init(study: StudyIdentity, pendingTrials: [TrialID], alreadyDone: Int = 0,
+    public init(study: StudyIdentity, pendingTrials: [TrialID], alreadyDone: Int = 0, quarantined: [TrialID] = [],
                 settings: CoordinatorSettings = CoordinatorSettings(), epoch: UInt64, now: Double) throws(CoordinatorSettingsError) {
         try settings.validate()
         self.study = study
@@ -80,8 +122,10 @@ public struct CoordinatorCore: Sendable {
         self.startTime = now
         self.previouslyDone = max(0, alreadyDone)
         self.meter = CompletionRateMeter(window: settings.rateWindow, start: now)
-        let unique = Set(pendingTrials)
-        known = unique
+        let held = Set(quarantined)
+        let unique = Set(pendingTrials).subtracting(held)
+        known = unique.union(held)
+        quarantinedTrials = held
         fresh.insert(contentsOf: unique)
     }
 
@@ -89,8 +133,14 @@ public struct CoordinatorCore: Sendable {
 
     /// Live workers in join order.
     public var liveWorkers: [WorkerID] { workerOrder }
-    /// Credits the worker announced (after clamping), nil if unknown.
+    /// The worker's current credit window (≤ its cap), nil if unknown.
     public func credits(of worker: WorkerID) -> Int? { workers[worker]?.credits }
+    /// The most credits the worker's window can grow to: min(announced credits, slots, `maxCreditsPerWorker`).
+    public func creditCap(of worker: WorkerID) -> Int? { workers[worker]?.creditCap }
+    /// The peer (CURVE key or announced host) of a live worker.
+    public func peer(of worker: WorkerID) -> String? { workers[worker]?.peer }
+    /// Peers shut out for the rest of the run (they took tasks and vanished `vanishStrikes` times).
+    public var shutOutPeers: Set<String> { Set(peers.filter { $0.value.shutOut }.keys) }
     /// Tasks currently leased to the worker (0 if unknown).
     public func outstandingTasks(of worker: WorkerID) -> Int { workers[worker]?.leases.count ?? 0 }
     /// The trials of a task while it is leased.
@@ -123,14 +173,17 @@ public struct CoordinatorCore: Sendable {
     // MARK: Events
 
     /// A decoded message from a worker.
-    public mutating func onMessage(from worker: WorkerID, _ message: Message, now: Double) -> [Directive] {
+    /// - Parameter peerKey: the sender's authenticated CURVE public key (Z85) when the runtime knows it;
+    ///   nil: the peer is the host named in `ready`. Only read with `ready`.
+    public mutating func onMessage(from worker: WorkerID, _ message: Message, now: Double,
+                                   peerKey: String? = nil) -> [Directive] {
         var out: [Directive] = []
         if message.direction == .toWorker {
             reject(worker, .unexpectedMessage(type: message.typeName, detail: "a coordinator→worker message"), into: &out)
             return out
         }
         if case .ready(let announcement) = message {
-            handleReady(worker, announcement, now: now, into: &out)
+            handleReady(worker, announcement, peer: peerKey ?? "host \(announcement.host)", now: now, into: &out)
         } else if workers[worker] == nil {
             if case .goodbye = message {
                 // Nothing to do: a worker without a session holds no leases.
@@ -169,7 +222,7 @@ public struct CoordinatorCore: Sendable {
         if workers[worker] != nil {
             for case .task(let task) in undelivered {
                 if let lease = leases[task.taskID], lease.worker == worker {
-                    revoke(lease, failure: nil, now: now, into: &out)
+                    revoke(lease, loss: .returned, now: now, into: &out)
                 }
             }
             loseWorker(worker, reason: "unreachable (send failed)", now: now, into: &out)
@@ -194,7 +247,7 @@ public struct CoordinatorCore: Sendable {
         for lease in expired {
             out.append(.log(.leaseExpired(lease.taskID, worker: lease.worker)))
             out.append(.send(to: lease.worker, .cancel(TaskCancellation(taskID: lease.taskID))))
-            revoke(lease, failure: "lease expired", now: now, into: &out)
+            revoke(lease, loss: .lost("lease expired"), now: now, into: &out)
         }
         dispatch(now: now, into: &out)
         for worker in workerOrder {
@@ -226,23 +279,42 @@ public struct CoordinatorCore: Sendable {
 
     // MARK: Message handlers
 
-    private mutating func handleReady(_ worker: WorkerID, _ announcement: WorkerAnnouncement, now: Double,
-                                      into out: inout [Directive]) {
+    private mutating func handleReady(_ worker: WorkerID, _ announcement: WorkerAnnouncement, peer: String,
+                                      now: Double, into out: inout [Directive]) {
         guard announcement.credits >= 1 else {
             reject(worker, .unexpectedMessage(type: "ready", detail: "credits \(announcement.credits) < 1"), into: &out)
             return
         }
+        if let problem = buildMismatch(announcement) {
+            if let previous = workers[worker] {
+                for task in previous.leases.sorted() { if let lease = leases[task] { revoke(lease, loss: .returned, now: now, into: &out) } }
+                removeWorker(worker)
+            }
+            out.append(.log(.workerRefused(worker, reason: problem)))
+            out.append(.send(to: worker, .refused(WorkerRefusal(reason: problem))))
+            return
+        }
+        if peers[peer]?.shutOut == true {
+            if let previous = workers[worker] {
+                for task in previous.leases.sorted() { if let lease = leases[task] { revoke(lease, loss: .returned, now: now, into: &out) } }
+                removeWorker(worker)
+            }
+            out.append(.log(.peerRefused(worker, peer: peer)))
+            out.append(.send(to: worker, .refused(WorkerRefusal(reason: Self.shutOutReason(peer, strikes: settings.vanishStrikes)))))
+            return
+        }
         if let previous = workers[worker] {
             let held = previous.leases.sorted()
-            for task in held { if let lease = leases[task] { revoke(lease, failure: nil, now: now, into: &out) } }
+            for task in held { if let lease = leases[task] { revoke(lease, loss: .returned, now: now, into: &out) } }
             out.append(.log(.workerRejoined(worker, requeuedTasks: held.count)))
         } else {
             workerOrder.append(worker)
             out.append(.log(.workerJoined(worker, announcement)))
         }
-        workers[worker] = WorkerState(announcement: announcement,
-                                      credits: min(announcement.credits, settings.maxCreditsPerWorker),
-                                      lastHeard: now, lastSent: now)
+        let slots = announcement.slots >= 1 ? announcement.slots : announcement.credits
+        let cap = min(announcement.credits, slots, settings.maxCreditsPerWorker)
+        workers[worker] = WorkerState(announcement: announcement, peer: peer, creditCap: cap,
+                                      credits: min(cap, settings.initialCredits), lastHeard: now, lastSent: now)
         out.append(.send(to: worker, .welcome(StudyWelcome(studyHash: study.hash, studyJSON: study.json))))
     }
 
@@ -268,13 +340,18 @@ public struct CoordinatorCore: Sendable {
         }
         if let problem = trialSetProblem(result, lease: lease) {
             reject(worker, .wrongTrialSet(result.taskID, detail: problem), into: &out)
-            revoke(lease, failure: "invalid result: \(problem)", now: now, into: &out)
+            revoke(lease, loss: .failed("invalid result: \(problem)"), now: now, into: &out)
             return
         }
         // Accept.
         leases[lease.taskID] = nil
         workers[worker]?.leases.remove(lease.taskID)
         retired[lease.taskID] = .completed
+        if let state = workers[worker] {
+            workers[worker]!.tasksCompleted += 1
+            workers[worker]!.credits = min(state.creditCap, state.credits + 1)
+            peers[state.peer, default: PeerRecord()].tasksCompleted += 1
+        }
         let accepted = result.results.filter { !completedTrials.contains($0.id) }.sorted { $0.id < $1.id }
         completedTrials.formUnion(accepted.map(\.id))
         meter.record(accepted.count, at: now)
@@ -326,7 +403,7 @@ public struct CoordinatorCore: Sendable {
         }
         let reason = String(failure.reason.prefix(500))
         out.append(.log(.taskFailed(failure.taskID, worker: worker, reason: reason)))
-        revoke(lease, failure: reason, now: now, into: &out)
+        revoke(lease, loss: .failed(reason), now: now, into: &out)
     }
 
     /// The worker is leaving and gets no new tasks. Its leases not listed as finishing go back to the
@@ -341,7 +418,7 @@ public struct CoordinatorCore: Sendable {
         var returned = 0
         for task in state.leases.sorted() where !keep.contains(task) {
             guard let lease = leases[task] else { continue }
-            revoke(lease, failure: nil, now: now, into: &out)
+            revoke(lease, loss: .returned, now: now, into: &out)
             returned += 1
         }
         let finishing = workers[worker]!.leases.count
@@ -355,13 +432,21 @@ public struct CoordinatorCore: Sendable {
 
     // MARK: Leases and workers
 
-    /// Takes a lease back. With a failure reason, the attempt counts against every trial in it (retried
-    /// singly, quarantined at `maxAttempts`); without, the trials are simply queued again.
-    private mutating func revoke(_ lease: Lease, failure: String?, now: Double, into out: inout [Directive]) {
+    /// Takes a lease back. A counted failure (see `LeaseLoss`) is one attempt against every trial in it
+    /// (retried singly, quarantined at `maxAttempts` attempts on `quarantinePeers` distinct peers);
+    /// otherwise the trials are simply queued again.
+    private mutating func revoke(_ lease: Lease, loss: LeaseLoss, now: Double, into out: inout [Directive]) {
         leases[lease.taskID] = nil
         workers[lease.worker]?.leases.remove(lease.taskID)
         retired[lease.taskID] = .revoked
         requeues += 1
+        let peer = workers[lease.worker]?.peer ?? "?"
+        let failure: String?
+        switch loss {
+        case .returned: failure = nil
+        case .failed(let reason): failure = reason
+        case .lost(let reason): failure = (peers[peer]?.tasksCompleted ?? 0) > 0 ? reason : nil
+        }
         out.append(.log(.taskRequeued(lease.taskID, trials: lease.trials.count, failed: failure != nil)))
         guard let reason = failure else {
             for trial in lease.trials {
@@ -373,9 +458,10 @@ public struct CoordinatorCore: Sendable {
         for trial in lease.trials {
             failures[trial, default: []].append(FailureRecord(
                 taskID: lease.taskID, worker: lease.worker.description, workerAddress: address,
-                reason: reason, time: now))
+                reason: reason, time: now, peer: peer))
             let attempts = failures[trial]!.count
-            if attempts >= settings.maxAttempts {
+            let distinctPeers = Set(failures[trial]!.map { $0.peer ?? $0.workerAddress }).count
+            if attempts >= settings.maxAttempts, distinctPeers >= settings.quarantinePeers {
                 quarantinedTrials.insert(trial)
                 out.append(.log(.trialQuarantined(trial, attempts: attempts)))
                 out.append(.quarantine(QuarantineReport(trial: trial, failures: failures[trial]!)))
@@ -389,10 +475,46 @@ public struct CoordinatorCore: Sendable {
         guard let state = workers[worker] else { return }
         let held = state.leases.sorted()
         for task in held {
-            if let lease = leases[task] { revoke(lease, failure: "worker \(reason)", now: now, into: &out) }
+            if let lease = leases[task] { revoke(lease, loss: .lost("worker \(reason)"), now: now, into: &out) }
         }
         removeWorker(worker)
         out.append(.log(.workerLost(worker, reason: reason, requeuedTasks: held.count)))
+        // Took tasks and vanished without returning any: a strike against its peer.
+        if !held.isEmpty, (peers[state.peer]?.tasksCompleted ?? 0) == 0 {
+            var record = peers[state.peer, default: PeerRecord()]
+            record.strikes += 1
+            if record.strikes >= settings.vanishStrikes, !record.shutOut {
+                record.shutOut = true
+                out.append(.log(.peerShutOut(peer: state.peer, strikes: record.strikes)))
+                // Its other live sessions are refused too (their leases go back without penalty).
+                for other in workerOrder where workers[other]?.peer == state.peer {
+                    for task in workers[other]!.leases.sorted() { if let lease = leases[task] { revoke(lease, loss: .returned, now: now, into: &out) } }
+                    removeWorker(other)
+                    out.append(.send(to: other, .refused(WorkerRefusal(reason: Self.shutOutReason(state.peer, strikes: record.strikes)))))
+                }
+            }
+            peers[state.peer] = record
+        }
+    }
+
+    /// Why the worker's build cannot join this study, or nil when it can.
+    private func buildMismatch(_ a: WorkerAnnouncement) -> String? {
+        if let required = settings.requiredWorkerVersion, a.workerVersion != required {
+            return "gfmc version \"\(a.workerVersion)\" differs from the coordinator's \"\(required)\"; "
+                + "results must be bit-identical, so every worker must run the coordinator's build"
+        }
+        if let required = settings.requiredNumericsFingerprint, a.numericsFingerprint != required {
+            return "numerics fingerprint \(a.numericsFingerprint ?? "(none)") differs from the coordinator's \(required); "
+                + "this build computes different numbers (other compiler, BLAS or CPU code path), so its results would not be bit-identical"
+        }
+        return nil
+    }
+
+    /// The announcement of a live worker (for the build recorded with its results).
+    public func announcement(of worker: WorkerID) -> WorkerAnnouncement? { workers[worker]?.announcement }
+
+    static func shutOutReason(_ peer: String, strikes: Int) -> String {
+        "\(peer) is shut out for the rest of this run: it took tasks and vanished without a result \(strikes) times"
     }
 
     private mutating func removeWorker(_ worker: WorkerID) {
@@ -415,15 +537,23 @@ public struct CoordinatorCore: Sendable {
             for worker in workerOrder {
                 guard let state = workers[worker], !state.leaving, state.leases.count < state.credits,
                       !(fresh.isEmpty && retry.isEmpty) else { continue }
-                issueTask(to: worker, now: now, into: &out)
-                progress = true
+                if issueTask(to: worker, now: now, into: &out) { progress = true }
             }
         }
     }
 
-    private mutating func issueTask(to worker: WorkerID, now: Double, into out: inout [Directive]) {
+    /// Leases the next task to `worker`: a retried trial first (one that has not failed on the worker's
+    /// peer while another peer is live), else a batch of fresh trials. False when nothing suits it.
+    @discardableResult
+    private mutating func issueTask(to worker: WorkerID, now: Double, into out: inout [Directive]) -> Bool {
         var trials: [TrialID] = []
-        if let single = retry.popFirst() {
+        let peer = workers[worker]?.peer ?? "?"
+        let otherPeers = Set(workerOrder.compactMap { workers[$0].flatMap { $0.peer != peer && !$0.leaving ? $0.peer : nil } })
+        if let single = retry.popFirst(where: { trial in
+            let failedOn = Set((failures[trial] ?? []).compactMap(\.peer))
+            // Leave it to another live peer it has not failed on, if there is one.
+            return !failedOn.contains(peer) || otherPeers.isSubset(of: failedOn)
+        }) {
             trials = [single]
         } else if let head = fresh.first {
             let size = trialsPerTask(width: head.width)
@@ -431,7 +561,7 @@ public struct CoordinatorCore: Sendable {
                 trials.append(fresh.popFirst()!)
             }
         }
-        guard !trials.isEmpty else { return }
+        guard !trials.isEmpty else { return false }
         nextSerial += 1
         let taskID = TaskID(epoch: epoch, serial: nextSerial)
         let leaseSeconds: Double
@@ -444,6 +574,7 @@ public struct CoordinatorCore: Sendable {
         workers[worker]?.leases.insert(taskID)
         tasksIssued += 1
         out.append(.send(to: worker, .task(TaskAssignment(taskID: taskID, studyHash: study.hash, trials: trials))))
+        return true
     }
 
     /// Trials per task at a width: `targetTaskSeconds` / measured seconds per trial (or

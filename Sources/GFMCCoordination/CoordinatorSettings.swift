@@ -25,8 +25,24 @@ public struct CoordinatorSettings: Equatable, Sendable {
     public var timingSmoothing: Double = 0.3
     /// Window over which the completion rate (trials/s) is measured. Default 30 s.
     public var rateWindow: Double = 30
-    /// Credits above this from one worker are clamped to it. Default 256.
+    /// Hard cap on one worker's credits: a worker gets at most min(announced credits, announced slots,
+    /// this). Default 256.
     public var maxCreditsPerWorker: Int = 256
+    /// Credit window of a new session: a worker starts with at most this many tasks outstanding, and the
+    /// window grows by one with every task whose result is accepted, up to its cap. Default 2.
+    public var initialCredits: Int = 2
+    /// A trial is quarantined only when its counted failed attempts (`maxAttempts`) come from at least
+    /// this many distinct peers (CURVE key, else announced host). Default 2; 1 for a study whose workers
+    /// are all trusted processes on one machine.
+    public var quarantinePeers: Int = 2
+    /// A peer whose sessions end this many times holding tasks without having returned a single result
+    /// (it takes tasks and vanishes) is shut out for the rest of the run. Default 3.
+    public var vanishStrikes: Int = 3
+
+    /// When set, a worker whose `ready` names another gfmc version is refused (`refused`). Default nil.
+    public var requiredWorkerVersion: String? = nil
+    /// When set, a worker whose `ready` carries another numerics fingerprint (or none) is refused. Default nil.
+    public var requiredNumericsFingerprint: String? = nil
 
     public init() {}
 
@@ -55,6 +71,9 @@ public struct CoordinatorSettings: Equatable, Sendable {
         }
         guard initialTrialsPerTask >= 1 else { throw CoordinatorSettingsError(field: "initialTrialsPerTask", value: "\(initialTrialsPerTask)", allowed: "≥ 1") }
         guard maxCreditsPerWorker >= 1 else { throw CoordinatorSettingsError(field: "maxCreditsPerWorker", value: "\(maxCreditsPerWorker)", allowed: "≥ 1") }
+        guard initialCredits >= 1 else { throw CoordinatorSettingsError(field: "initialCredits", value: "\(initialCredits)", allowed: "≥ 1") }
+        guard quarantinePeers >= 1 else { throw CoordinatorSettingsError(field: "quarantinePeers", value: "\(quarantinePeers)", allowed: "≥ 1") }
+        guard vanishStrikes >= 1 else { throw CoordinatorSettingsError(field: "vanishStrikes", value: "\(vanishStrikes)", allowed: "≥ 1") }
     }
 }
 

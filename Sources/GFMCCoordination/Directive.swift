@@ -1,4 +1,4 @@
-import GFMCEngine
+import GFMCModel
 
 /// What `CoordinatorCore` asks its runtime shell to do. Execute directives in order. A `persist` must be
 /// durable before any later directive of the same batch is executed; if it fails, the runtime must stop
@@ -11,7 +11,7 @@ public enum Directive: Sendable {
     case persist(taskID: TaskID, worker: WorkerID, results: [TrialResult])
     /// Something worth logging.
     case log(CoordinatorEvent)
-    /// A trial failed `maxAttempts` times and will not be retried.
+    /// A trial failed `maxAttempts` times on `quarantinePeers` distinct peers and will not be retried.
     case quarantine(QuarantineReport)
     /// Every trial is either done or quarantined and nothing is in flight. Emitted once each time the
     /// study becomes complete (again after `addTrials`).
@@ -29,13 +29,17 @@ public struct FailureRecord: Codable, Equatable, Sendable {
     public var reason: String
     /// Coordinator clock time of the failure (seconds).
     public var time: Double
+    /// The peer (CURVE key, or "host NAME") whose session held the lease; nil in records without one.
+    public var peer: String?
 
-    public init(taskID: TaskID, worker: String, workerAddress: String, reason: String, time: Double) {
+    public init(taskID: TaskID, worker: String, workerAddress: String, reason: String, time: Double,
+                peer: String? = nil) {
         self.taskID = taskID
         self.worker = worker
         self.workerAddress = workerAddress
         self.reason = reason
         self.time = time
+        self.peer = peer
     }
 }
 
@@ -103,6 +107,12 @@ public enum CoordinatorEvent: Equatable, Sendable, CustomStringConvertible {
     /// A late result for a task already completed (exactly-once: ignored).
     case duplicateDropped(TaskID, worker: WorkerID)
     case trialQuarantined(TrialID, attempts: Int)
+    /// A peer took tasks and vanished `strikes` times: shut out for the rest of the run.
+    case peerShutOut(peer: String, strikes: Int)
+    /// A worker of another gfmc version or numerics fingerprint announced itself and was refused.
+    case workerRefused(WorkerID, reason: String)
+    /// A worker of a shut-out peer announced itself and was refused.
+    case peerRefused(WorkerID, peer: String)
 
     public var description: String {
         switch self {
@@ -119,6 +129,9 @@ public enum CoordinatorEvent: Equatable, Sendable, CustomStringConvertible {
         case .rejected(let w, let r): return "rejected message from worker \(w): \(r)"
         case .duplicateDropped(let t, let w): return "dropped duplicate result for completed \(t) from worker \(w)"
         case .trialQuarantined(let t, let n): return "trial \(t) quarantined after \(n) failed attempts"
+        case .peerShutOut(let p, let n): return "\(p) shut out for the run: took tasks and vanished without a result \(n) times"
+        case .peerRefused(let w, let p): return "refused worker \(w): \(p) is shut out"
+        case .workerRefused(let w, let r): return "refused worker \(w): \(r)"
         }
     }
 }

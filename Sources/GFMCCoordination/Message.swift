@@ -1,4 +1,4 @@
-import GFMCEngine
+import GFMCModel
 
 /// Everything a worker says when it (re)joins: how much work it can hold and who it is.
 public struct WorkerAnnouncement: Codable, Equatable, Sendable {
@@ -10,15 +10,19 @@ public struct WorkerAnnouncement: Codable, Equatable, Sendable {
     public var host: String
     /// Process id on `host`, for logs and quarantine reports.
     public var pid: Int32
-    /// The worker's software version string (for logs; the wire version is checked by the codec).
+    /// The worker's gfmc version ("gfmc X.Y.Z"); must equal the coordinator's when it checks builds.
     public var workerVersion: String
+    /// The worker's numerics fingerprint (`NumericsFingerprint`); nil from a worker that sends none.
+    public var numericsFingerprint: String?
 
-    public init(credits: Int, slots: Int, host: String, pid: Int32, workerVersion: String) {
+    public init(credits: Int, slots: Int, host: String, pid: Int32, workerVersion: String,
+                numericsFingerprint: String? = nil) {
         self.credits = credits
         self.slots = slots
         self.host = host
         self.pid = pid
         self.workerVersion = workerVersion
+        self.numericsFingerprint = numericsFingerprint
     }
 }
 
@@ -33,6 +37,15 @@ public struct StudyWelcome: Codable, Equatable, Sendable {
         self.studyHash = studyHash
         self.studyJSON = studyJSON
     }
+}
+
+/// The coordinator will not work with this worker (sent instead of `welcome`, or to a peer that was shut
+/// out). The worker prints `reason` and exits without retrying (`gfmc worker` exit code 7).
+public struct WorkerRefusal: Codable, Equatable, Sendable {
+    /// Why, in words meant for the person running the worker.
+    public var reason: String
+
+    public init(reason: String) { self.reason = reason }
 }
 
 /// A batch of trials leased to one worker.
@@ -111,6 +124,7 @@ public enum Message: Equatable, Sendable {
     case goodbye(WorkerGoodbye)
     // Coordinator → worker.
     case welcome(StudyWelcome)
+    case refused(WorkerRefusal)
     case task(TaskAssignment)
     case cancel(TaskCancellation)
     case shutdown
@@ -133,13 +147,13 @@ public enum Message: Equatable, Sendable {
     /// The body-less tag of a message.
     public enum Kind: String, CaseIterable, Sendable {
         case ready, result, taskFailed = "task_failed", goodbye
-        case welcome, task, cancel, shutdown, reannounce
+        case welcome, refused, task, cancel, shutdown, reannounce
         case heartbeat
 
         public var direction: Direction {
             switch self {
             case .ready, .result, .taskFailed, .goodbye: return .toCoordinator
-            case .welcome, .task, .cancel, .shutdown, .reannounce: return .toWorker
+            case .welcome, .refused, .task, .cancel, .shutdown, .reannounce: return .toWorker
             case .heartbeat: return .both
             }
         }
@@ -160,6 +174,7 @@ public enum Message: Equatable, Sendable {
         case .taskFailed: return .taskFailed
         case .goodbye: return .goodbye
         case .welcome: return .welcome
+        case .refused: return .refused
         case .task: return .task
         case .cancel: return .cancel
         case .shutdown: return .shutdown

@@ -1,4 +1,4 @@
-import GFMCEngine
+import GFMCModel
 
 /// Trials waiting to be handed out, served in (width, index) order. Stored descending so the next trial
 /// is popped from the end in O(1).
@@ -16,4 +16,10 @@ struct TrialQueue: Sendable {
     }
 
     mutating func popFirst() -> TrialID? { descending.popLast() }
+
+    /// Removes and returns the first trial (in (width, index) order) that satisfies `predicate`; O(count).
+    mutating func popFirst(where predicate: (TrialID) -> Bool) -> TrialID? {
+        guard let position = descending.lastIndex(where: predicate) else { return nil }
+        return descending.remove(at: position)
+    }
 }

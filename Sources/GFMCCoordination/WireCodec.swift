@@ -1,4 +1,5 @@
 import Foundation
+import GFMCModel
 
 /// Why a multipart message could not be decoded (or encoded). Decoding never traps: every malformed
 /// input maps to one of these.
@@ -13,8 +14,12 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownType(String)
     /// Frame 2 is not a valid body for the type (JSON error, or a non-empty body on a body-less type).
     case malformedBody(type: String, detail: String)
-    /// Frame 2 is longer than the configured limit.
+    /// Frame 2 is longer than the configured limit or the type's limit (`WireLimits.maxBodyBytes(for:)`);
+    /// also a message the socket refused for its size or frame count (`bytes` is then unknown: -1).
     case oversizedBody(bytes: Int, limit: Int)
+    /// A decoded field is longer (a string in UTF-8 bytes, a list in elements) or larger than its
+    /// `WireLimits` bound.
+    case fieldTooLong(type: String, field: String, length: Int, limit: Int)
     /// Encoding failed (only if a message's body would exceed the limit or JSON encoding failed).
     case encodingFailed(String)
 
@@ -25,7 +30,9 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unsupportedVersion(let v): return "unsupported protocol version \(v) (supported: \(WireCodec.supportedVersions))"
         case .unknownType(let t): return "unknown message type \"\(t)\""
         case .malformedBody(let t, let d): return "malformed body for \"\(t)\": \(d)"
-        case .oversizedBody(let b, let l): return "body of \(b) bytes exceeds the limit of \(l) bytes"
+        case .oversizedBody(let b, let l):
+            return b < 0 ? "message exceeds the limit of \(l) bytes or frames" : "body of \(b) bytes exceeds the limit of \(l) bytes"
+        case .fieldTooLong(let t, let f, let n, let l): return "\"\(t)\" field \(f) is \(n) long, over its limit of \(l)"
         case .encodingFailed(let d): return "encoding failed: \(d)"
         }
     }
@@ -73,6 +80,7 @@ public struct WireCodec: Sendable {
             case .taskFailed(let v): body = try Self.json(v)
             case .goodbye(let v): body = try Self.json(v)
             case .welcome(let v): body = try Self.json(v)
+            case .refused(let v): body = try Self.json(v)
             case .task(let v): body = try Self.json(v)
             case .cancel(let v): body = try Self.json(v)
             case .shutdown, .reannounce, .heartbeat: body = []
@@ -87,11 +95,7 @@ public struct WireCodec: Sendable {
     }
 
     private static func json<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return Array(try encoder.encode(value))
+        Array(try GFMCJSON.encoder().encode(value))
     }
 
     // MARK: Decoding
@@ -112,7 +116,8 @@ public struct WireCodec: Sendable {
         }
 
         let body = frames[2]
-        guard body.count <= maxBodyBytes else { throw .oversizedBody(bytes: body.count, limit: maxBodyBytes) }
+        let limit = min(maxBodyBytes, WireLimits.maxBodyBytes(for: kind) ?? maxBodyBytes)
+        guard body.count <= limit else { throw .oversizedBody(bytes: body.count, limit: limit) }
         guard kind.hasBody else {
             guard body.isEmpty else {
                 throw .malformedBody(type: typeName, detail: "expected an empty body, got \(body.count) bytes")
@@ -123,6 +128,12 @@ public struct WireCodec: Sendable {
             default: return .heartbeat
             }
         }
+        let message = try decodeBody(kind, typeName, body)
+        try WireLimits.check(message)
+        return message
+    }
+
+    private func decodeBody(_ kind: Message.Kind, _ typeName: String, _ body: [UInt8]) throws(WireError) -> Message {
         do {
             switch kind {
             case .ready: return .ready(try Self.value(body))
@@ -130,6 +141,7 @@ public struct WireCodec: Sendable {
             case .taskFailed: return .taskFailed(try Self.value(body))
             case .goodbye: return .goodbye(try Self.value(body))
             case .welcome: return .welcome(try Self.value(body))
+            case .refused: return .refused(try Self.value(body))
             case .task: return .task(try Self.value(body))
             case .cancel: return .cancel(try Self.value(body))
             case .shutdown, .reannounce, .heartbeat: return .heartbeat  // handled above
@@ -140,10 +152,7 @@ public struct WireCodec: Sendable {
     }
 
     private static func value<T: Decodable>(_ body: [UInt8]) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(T.self, from: Data(body))
+        try GFMCJSON.decoder().decode(T.self, from: Data(body))
     }
 
     /// A short, field-naming description of a JSON decoding error.

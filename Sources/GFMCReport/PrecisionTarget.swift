@@ -1,5 +1,5 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 import GFMCStatistics
 
 /// A per-trial yes/no event whose probability a precision target can ask to pin down.
@@ -162,7 +162,8 @@ public struct TrialAllocator: Sendable {
         return AllocationPlan(widths: all.map { allocate(width: $0, trials: byWidth[$0] ?? []) })
     }
 
-    func allocate(width: Int, trials: [TrialResult]) -> WidthAllocation {
+    /// The allocation for one width given its trials (distinct; any order).
+    public func allocate(width: Int, trials: [TrialResult]) -> WidthAllocation {
         let n = trials.count
         let converged = trials.filter(\.converged)
         let nc = converged.count

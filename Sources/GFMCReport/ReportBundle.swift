@@ -1,5 +1,5 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 
 /// All report artifacts of a study built in one call, as bytes/text; the caller writes them (atomically) as
 /// `summary.json`, `trials.csv`, `report.html` and prints `terminal`. Pure and deterministic: the same set
@@ -17,11 +17,14 @@ public struct ReportBundle: Sendable {
     /// Records dropped as duplicate TrialIDs (for logging; not part of any artifact).
     public var duplicatesDropped: Int
 
-    /// - Parameter generatedAt: optional timestamp shown in report.html only (omit for byte-identical output).
-    public static func make(trials: [TrialResult], manifest: ReportManifest,
+    /// - Parameters:
+    ///   - precision: the verdict on the study's precision targets (summary.json `precision`, terminal lines).
+    ///   - generatedAt: optional timestamp shown in report.html only (omit for byte-identical output).
+    public static func make(trials: [TrialResult], manifest: ReportManifest, precision: PrecisionVerdict? = nil,
                             generatedAt: String? = nil) throws -> ReportBundle {
         let set = TrialSet(trials)
-        let summary = StudySummary.make(trials: set.trials, manifest: manifest)
+        var summary = StudySummary.make(trials: set.trials, manifest: manifest)
+        summary.precision = precision
         return ReportBundle(summary: summary, summaryJSON: try SummaryJSON.encode(summary),
                             trialsCSV: TrialsCSV.make(trials: set.trials, deltas: manifest.deltas),
                             html: ReportHTML.make(summary: summary, trials: set.trials, generatedAt: generatedAt),

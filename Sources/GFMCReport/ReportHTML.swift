@@ -1,5 +1,5 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 import GFMCStatistics
 
 /// report.html: one self-contained XHTML-compatible file (inline CSS and SVG, no scripts, no external
@@ -19,6 +19,16 @@ public enum ReportHTML {
     ///   - generatedAt: optional timestamp text to show; omit it for byte-identical output.
     public static func make(summary: StudySummary, trials: [TrialResult], generatedAt: String? = nil) -> String {
         let set = TrialSet(trials)
+        return make(summary: summary, ratePlot: ratePlot(set.trials).render(),
+                    histograms: histogramPlots(set.trials, widths: summary.widths.map(\.width)).map { $0.render() },
+                    generatedAt: generatedAt)
+    }
+
+    /// Builds the page from plots already rendered (the streaming report renders them one width at a time).
+    /// - Parameters:
+    ///   - ratePlot: the rendered rate scatter (`RateScatter`).
+    ///   - histograms: the rendered distance histograms, in increasing width (widths without one left out).
+    static func make(summary: StudySummary, ratePlot: String, histograms: [String], generatedAt: String?) -> String {
         let m = summary.manifest
         var h = """
             <!DOCTYPE html>
@@ -62,12 +72,12 @@ public enum ReportHTML {
         h += deltaTables(summary)
 
         h += "<h2>Convergence rate against Theorem 3</h2>\n<div class=\"plots\">\n"
-        h += ratePlot(set.trials).render()
+        h += ratePlot
         h += "</div>\n"
         h += rateTable(summary)
 
         h += "<h2>Distance histograms (converged trials, Frobenius norm)</h2>\n<div class=\"plots\">\n"
-        for plot in histogramPlots(set.trials, widths: summary.widths.map(\.width)) { h += plot.render() }
+        for plot in histograms { h += plot }
         h += "</div>\n"
 
         h += "<h2>Methods</h2>\n<table>\n"
@@ -245,9 +255,13 @@ public enum ReportHTML {
         return plot
     }
 
+    static func emptyRatePlot() -> SVGPlot {
+        SVGPlot(title: "Measured rate vs Theorem 3 guaranteed rate (per converged trial)",
+                xLabel: "Theorem 3 rate lambda_r c(0)", yLabel: "measured rate", xLog: true, yLog: true)
+    }
+
     static func ratePlot(_ trials: [TrialResult]) -> SVGPlot {
-        var plot = SVGPlot(title: "Measured rate vs Theorem 3 guaranteed rate (per converged trial)",
-                           xLabel: "Theorem 3 rate lambda_r c(0)", yLabel: "measured rate", xLog: true, yLog: true)
+        var plot = emptyRatePlot()
         let usable = trials.filter { $0.converged && $0.measuredRate.isFinite && $0.measuredRate > 0
             && $0.theorem3Rate.isFinite && $0.theorem3Rate > 0 }
         let stride = max(1, (usable.count + maximumScatterPoints - 1) / maximumScatterPoints)

@@ -1,3 +1,5 @@
+import GFMCModel
+
 /// What a report needs to know about the study that produced the trials. Filled by the caller (the runtime
 /// reads it from the study and the store); this module deliberately does not depend on GFMCStudy's types.
 public struct ReportManifest: Codable, Equatable, Sendable {

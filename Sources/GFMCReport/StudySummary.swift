@@ -1,5 +1,5 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 import GFMCStatistics
 
 /// Every statistic of a study, computed from its trials. `make` is exact and independent of the order in
@@ -20,6 +20,8 @@ public struct StudySummary: Codable, Equatable, Sendable {
     /// One entry per width, increasing: the manifest's widths plus any width present in the trials.
     public var widths: [WidthSummary]
     public var exponent: ExponentSummary
+    /// The verdict on the study's precision targets; absent for a study with a fixed trial count.
+    public var precision: PrecisionVerdict? = nil
 
     public static let currentSchemaVersion = 1
     public static let defaultQuantileProbabilities = [0.05, 0.25, 0.5, 0.75, 0.95]
@@ -63,7 +65,7 @@ public struct StudySummary: Codable, Equatable, Sendable {
                                probabilities: [Double], level: Double) -> WidthSummary {
         let converged = trials.filter(\.converged)
         var stopReasons: [String: Int] = [:]
-        for t in trials { stopReasons[t.stopReason, default: 0] += 1 }
+        for t in trials { stopReasons[t.stopReason.rawValue, default: 0] += 1 }
         let deltaSummaries = deltas.indices.map { i in
             summarizeDelta(index: i, delta: deltas[i], all: trials, converged: converged, level: level)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import GFMCModel
 
 /// summary.json: the StudySummary as pretty-printed JSON with sorted keys. Deterministic: no timestamps and
 /// no machine-dependent content, so equal trial sets give byte-identical files. Statistics that are undefined
@@ -12,17 +13,10 @@ public enum SummaryJSON {
     }
 
     public static func decode(_ data: Data) throws -> StudySummary {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try decoder.decode(StudySummary.self, from: data)
+        try GFMCJSON.decoder().decode(StudySummary.self, from: data)
     }
 
     static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
+        GFMCJSON.encoder([.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 }

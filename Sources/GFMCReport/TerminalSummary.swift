@@ -35,6 +35,7 @@ public enum TerminalSummary {
         out += "Exponent of mean distance (Frobenius) vs h: \(Format.number(e.frobenius?.slope)) "
         out += "95% CI \(Format.interval(e.frobenius?.slopeInterval)); theory \(Format.number(e.theoryExponent))\n"
         out += "Distance statistics use converged trials only (see summary.json nonConvergedPolicy).\n"
+        if let precision = s.precision { out += precision.terminalLines }
         return out
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 
 /// The canonical form of a collection of trial records: sorted by TrialID (width, then index), one record
 /// per TrialID. Every report artifact starts from this, so results do not depend on arrival order, on
@@ -39,11 +39,7 @@ public struct TrialSet: Sendable {
     static func canonicalKey(_ trial: TrialResult) -> String {
         var t = trial
         t.wallSeconds = 0
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let data = (try? encoder.encode(t)) ?? Data()
+        let data = (try? GFMCJSON.encoder().encode(t)) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 
 /// trials.csv: one row per distinct trial (duplicates dropped as in `TrialSet`), sorted by width then trial
 /// index, with a header row. Every TrialResult field except `wallSeconds` (not reproducible) is a column;
@@ -41,7 +41,7 @@ public enum TrialsCSV {
     static func row(_ t: TrialResult, deltaCount: Int) -> [String] {
         var cells: [String] = [
             String(t.id.width), String(t.id.index), text(t.engine), text(t.method), String(t.converged),
-            text(t.stopReason), String(t.steps), String(t.rhsEvaluations), num(t.finalTime),
+            text(t.stopReason.rawValue), String(t.steps), String(t.rhsEvaluations), num(t.finalTime),
             num(t.distanceFrobenius), num(t.distanceOperator), num(t.distanceFrobeniusDirect),
             num(t.distanceOperatorDirect), num(t.initialNullSpaceCoupling), num(t.initialLoss), num(t.finalLoss),
             num(t.optimalLoss), num(t.effectiveImbalance), num(t.deltaPlus), num(t.deltaMinus), num(t.margin),

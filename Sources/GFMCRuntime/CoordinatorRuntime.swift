@@ -1,6 +1,6 @@
 import Foundation
 import GFMCCoordination
-import GFMCEngine
+import GFMCModel
 import GFMCStore
 import GFMCTransport
 
@@ -63,6 +63,9 @@ public struct CoordinatorOptions: Sendable {
     /// trials; those already stored, completed or quarantined in this run are ignored, and an answer with
     /// nothing new completes the study. nil (the default): the study is exactly `trials`.
     public var nextRound: (@Sendable (StudyStore) throws -> [TrialID])? = nil
+    /// Return trials quarantined by earlier runs to the queue (`--retry-quarantined`). Default false: they
+    /// stay quarantined (counted, not run) and are listed in `CoordinatorRunSummary.quarantinedEarlier`.
+    public var retryQuarantined: Bool = false
 
     public init(endpoint: String, storePath: String, study: StudyIdentity, trials: [TrialID]) {
         self.endpoint = endpoint
@@ -88,12 +91,17 @@ public struct CoordinatorRunSummary: Sendable {
     public var completionSeconds: Double?
     /// Trials quarantined during this run, with every failed attempt.
     public var quarantined: [QuarantineReport]
+    /// Trials of the study quarantined by earlier runs and kept out of this one (empty with
+    /// `retryQuarantined`).
+    public var quarantinedEarlier: [TrialID] = []
 }
 
 /// The coordinator process's main loop: a ROUTER socket (`ZMQ_ROUTER_MANDATORY`, `LINGER` 0),
 /// `zmq_poll` with a tick, the pure `CoordinatorCore` for every decision, and the `StudyStore` as the
-/// journal. Accepted results are committed (durably) before anything else happens, so a crash at any
-/// moment loses at most work that will be redone. See docs/protocol.md.
+/// journal. Accepted results are committed durably in groups (`GroupCommit`); everything that counts or
+/// reports them (logs, quarantines, completion, status) waits for their commit, while task sends go out
+/// at once (no message tells a worker its result is stored), so a crash at any moment loses at most
+/// work that will be redone. See docs/protocol.md.
 public enum CoordinatorRuntime {
     /// Serves the study until it is complete (if `stopWhenComplete`) or a stop is requested.
     /// - Throws: `StoreError.studyMismatch` (with the stored study's JSON) when the store belongs to
@@ -110,15 +118,17 @@ private struct CoordinatorLoop {
     let clock = MonotonicClock()
     let codec: WireCodec
     let store: StudyStore
+    let commits: GroupCommit<Directive>
     let context: ZMQContext
     let socket: ZMQSocket
     let zap: ZAPHandler?
     let endpoint: String
     var core: CoordinatorCore
     var quarantined: [QuarantineReport] = []
+    var quarantinedEarlier: [TrialID] = []
     var completionSeconds: Double?
     var complete = false
-    var rejectionsLogged = 0
+    var rejectionLog = RejectionLogLimiter()
     var lastTick = 0.0
     var lastProgress = -Double.infinity
     /// Messages that could not be sent (EHOSTUNREACH), per worker, reported by `reportSendFailures`.
@@ -131,11 +141,24 @@ private struct CoordinatorLoop {
         store = try StudyStore(path: options.storePath)
         try store.initialize(studyHash: options.study.hash, resolvedStudyJSON: options.study.json,
                              version: options.version)
+        try store.requireSound()  // a damaged store is found before any trial is recomputed
+        commits = GroupCommit(store: store)
         let recorded = try store.recordedTrialIDs()
         let wanted = Set(options.trials)
         let pending = wanted.subtracting(recorded)
         let alreadyDone = wanted.count - pending.count
+        if options.retryQuarantined {
+            let released = try store.releaseQuarantine()
+            if released > 0 { options.log?("--retry-quarantined: \(released) quarantined trial(s) go back to the queue") }
+        } else {
+            quarantinedEarlier = try store.quarantinedTrialIDs().intersection(pending).sorted()
+            if !quarantinedEarlier.isEmpty {
+                options.log?("\(quarantinedEarlier.count) trial(s) quarantined by an earlier run are not retried "
+                             + "(--retry-quarantined retries them)")
+            }
+        }
         core = try CoordinatorCore(study: options.study, pendingTrials: Array(pending), alreadyDone: alreadyDone,
+                                   quarantined: quarantinedEarlier,
                                    settings: options.settings, epoch: options.epoch ?? UInt64.random(in: 1...UInt64.max),
                                    now: clock.now())
         try store.logEvent(kind: alreadyDone > 0 ? "resume" : "start",
@@ -145,7 +168,7 @@ private struct CoordinatorLoop {
         if let keys = options.curve, let allowed = keys.allowedWorkerKeys {
             let log = options.log
             zap = try ZAPHandler(context: context, allowedPublicKeys: allowed) { decision in
-                if !decision.accepted { log?(decision.description) }
+                if decision.isFirstDenial { log?("refused worker key (logged once per key): \(decision.description)") }
             }
         } else {
             zap = nil
@@ -182,6 +205,7 @@ private struct CoordinatorLoop {
                 return finish(.complete, reason: nil)
             }
             if let reason = options.stop?.reason {
+                try commitPending()
                 if options.shutdownWorkersOnStop {
                     try execute(core.shutdownAll(now: clock.now()))
                     try farewell()
@@ -189,8 +213,10 @@ private struct CoordinatorLoop {
                 try? store.logEvent(kind: "stop", detail: reason)
                 return finish(.stopped, reason: reason)
             }
-            let readable = try poller.readable(timeoutMilliseconds: tickMilliseconds)
+            let commitDue = commits.secondsUntilDue(now: clock.now()).map { Int(($0 * 1000).rounded(.up)) }
+            let readable = try poller.readable(timeoutMilliseconds: min(tickMilliseconds, commitDue ?? tickMilliseconds))
             if !readable.isEmpty { try receiveWaiting(limit: 10_000) }
+            if readable.isEmpty || commits.isDue(now: clock.now()) { try commitPending() }
             if clock.now() - lastTick >= options.tickInterval { try tick() }
             try reportSendFailures()
         }
@@ -217,16 +243,18 @@ private struct CoordinatorLoop {
     mutating func receiveWaiting(limit: Int) throws {
         var handled = 0
         while handled < limit {
-            let frames: [[UInt8]]?
+            let received: (frames: [[UInt8]], userID: String?)?
             do {
-                frames = try socket.tryReceive(maxFrames: 8)
+                received = try socket.tryReceiveWithUserID(maxFrames: 8)
             } catch let error as ZMQError where error.code == EMSGSIZE {
-                try execute(core.onUndecodable(from: WorkerID("?"), error: .wrongFrameCount(9), now: clock.now()))
+                try execute(core.onUndecodable(from: WorkerID("?"), error: .oversizedBody(bytes: -1, limit: options.maxBodyBytes),
+                                               now: clock.now()))
                 continue
             }
-            guard let frames else { return }
+            guard let received else { return }
             handled += 1
-            try receive(frames)
+            try receive(received.frames, peerKey: received.userID)
+            if commits.isDue(now: clock.now()) { try commitPending() }
             if clock.now() - lastTick >= options.tickInterval { try tick() }
         }
     }
@@ -249,7 +277,7 @@ private struct CoordinatorLoop {
         }
     }
 
-    mutating func receive(_ frames: [[UInt8]]) throws {
+    mutating func receive(_ frames: [[UInt8]], peerKey: String?) throws {
         guard let identity = frames.first else { return }
         let worker = WorkerID(identity)
         let now = clock.now()
@@ -260,20 +288,26 @@ private struct CoordinatorLoop {
             try execute(core.onUndecodable(from: worker, error: error, now: now))
             return
         }
-        try execute(core.onMessage(from: worker, message, now: now))
+        try execute(core.onMessage(from: worker, message, now: now, peerKey: peerKey.map { "key \($0)" }))
+    }
+
+    /// Commits pending results, then carries out what waited for them.
+    mutating func commitPending() throws {
+        try execute(commits.commit())
     }
 
     mutating func tick() throws {
+        try commitPending()
         let now = clock.now()
         lastTick = now
         try execute(core.onTick(now: now))
         if now - lastProgress >= options.progressInterval {
             lastProgress = now
-            report(state: "running", now: now)
+            report(state: .running, now: now)
         }
     }
 
-    func report(state: String, now: Double) {
+    func report(state: RunState, now: Double) {
         let status = core.status(now: now)
         options.progress?(status)
         if let path = options.statusPath {
@@ -286,17 +320,21 @@ private struct CoordinatorLoop {
 
     mutating func finish(_ ending: CoordinatorRunSummary.Ending, reason: String?) -> CoordinatorRunSummary {
         let now = clock.now()
-        report(state: ending == .complete ? "complete" : "stopped", now: now)
+        report(state: ending == .complete ? .complete : .stopped, now: now)
         // Give the shutdown messages a moment to leave before the socket closes.
         try? socket.set(.linger(500))
         return CoordinatorRunSummary(ending: ending, stopReason: reason, endpoint: endpoint,
                                      status: core.status(now: now), completionSeconds: completionSeconds,
-                                     quarantined: quarantined)
+                                     quarantined: quarantined, quarantinedEarlier: quarantinedEarlier)
     }
 
     /// Executes directives in order; a failed commit throws before any later directive runs.
     mutating func execute(_ directives: [Directive]) throws {
         for directive in directives {
+            if commits.hasPending, directive.waitsForCommit {
+                commits.defer(directive)
+                continue
+            }
             switch directive {
             case .send(let worker, let message):
                 if !send(message, to: worker) {
@@ -304,16 +342,20 @@ private struct CoordinatorLoop {
                     unreachable[worker, default: []].append(message)
                 }
             case .persist(_, let worker, let results):
-                try store.record(results, worker: worker.description, attempt: 1)
+                let build = core.announcement(of: worker).map {
+                    BuildIdentity(version: $0.workerVersion, fingerprint: $0.numericsFingerprint ?? "")
+                }
+                commits.add(.init(results: results, worker: worker.description, build: build), now: clock.now())
             case .log(let event):
                 log(event)
             case .quarantine(let report):
                 quarantined.append(report)
-                let last = report.failures.last
-                try store.recordQuarantine(QuarantineEntry(
-                    taskID: "\(last.map { "\($0.taskID)" } ?? "?") \(report.trial)", trials: [report.trial],
-                    reason: last?.reason ?? "", workers: report.failures.map { "\($0.worker) (\($0.workerAddress))" },
-                    attempts: report.failures.count))
+                var peers: [String] = []
+                for failure in report.failures where !peers.contains(failure.peer ?? failure.workerAddress) {
+                    peers.append(failure.peer ?? failure.workerAddress)
+                }
+                try store.quarantine([QuarantinedTrial(trial: report.trial, reason: report.failures.last?.reason ?? "",
+                                                       hosts: peers, attempts: report.failures.count)])
             case .studyComplete(let status):
                 if let nextRound = options.nextRound {
                     let recorded = try store.recordedTrialIDs()
@@ -354,11 +396,12 @@ private struct CoordinatorLoop {
 
     mutating func log(_ event: CoordinatorEvent) {
         switch event {
-        case .rejected, .duplicateDropped:
-            // Hostile or buggy peers can flood these: log the first ones, then every 1000th.
-            rejectionsLogged += 1
-            if rejectionsLogged <= 20 || rejectionsLogged % 1000 == 0 {
-                options.log?("\(event)\(rejectionsLogged == 20 ? " (further rejections logged every 1000th)" : "")")
+        case .rejected(let worker, _), .duplicateDropped(_, let worker), .peerRefused(let worker, _),
+             .workerRefused(let worker, _):
+            // Hostile or buggy peers can flood these: rate-limited per peer and overall, never stored.
+            if rejectionLog.shouldLog(peer: worker, now: clock.now()) {
+                let skipped = rejectionLog.takeSuppressed()
+                options.log?("\(event)\(skipped > 0 ? " (\(skipped) similar line(s) suppressed)" : "")")
             }
         case .taskRequeued:
             options.log?(event.description)
@@ -381,6 +424,20 @@ private struct CoordinatorLoop {
         case .rejected: "rejected"
         case .duplicateDropped: "duplicate"
         case .trialQuarantined: "quarantine"
+        case .peerShutOut: "peer_shut_out"
+        case .peerRefused: "peer_refused"
+        case .workerRefused: "worker_refused"
+        }
+    }
+}
+
+private extension Directive {
+    /// Sends go out (and results join the pending group) before pending results are committed; every
+    /// other directive (logs, quarantines, completion) waits for the commit.
+    var waitsForCommit: Bool {
+        switch self {
+        case .send, .persist: false
+        default: true
         }
     }
 }

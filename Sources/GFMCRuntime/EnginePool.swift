@@ -1,11 +1,13 @@
 import Foundation
 import GFMCCoordination
-import GFMCEngine
+import GFMCModel
 import GFMCTransport
 
 /// A worker's engine threads: one per slot, sharing a FIFO of tasks. Each finished task is put in
 /// an outbox and signalled to the socket thread through an inproc socket (one socket per engine
 /// thread, created and closed by that thread), so the socket thread wakes at once.
+///
+/// `@unchecked Sendable`: the queue, outbox and counters are touched only while `condition` is held; the engine threads own their sockets.
 final class EnginePool: @unchecked Sendable {
     struct Job: Sendable {
         let taskID: TaskID
@@ -32,12 +34,10 @@ final class EnginePool: @unchecked Sendable {
     private var cancelledRunning: Set<TaskID> = []
     private var completions: [Completion] = []
     private var stopping = false
-    private var threadsAlive = 0
     private let clock = MonotonicClock()
 
     /// Starts `slots` engine threads that signal on `wakeEndpoint` (an inproc endpoint bound in `context`).
     init(slots: Int, context: ZMQContext, wakeEndpoint: String) {
-        threadsAlive = slots
         for slot in 0..<slots {
             let thread = Thread { [self] in self.engineLoop(context: context, wakeEndpoint: wakeEndpoint) }
             thread.name = "gfmc-engine-\(slot)"
@@ -80,7 +80,6 @@ final class EnginePool: @unchecked Sendable {
     }
 
     var runningTaskIDs: [TaskID] { condition.withLock { running.keys.sorted() } }
-    var queuedTaskIDs: [TaskID] { condition.withLock { queue.map(\.taskID) } }
     var idle: Bool { condition.withLock { queue.isEmpty && running.isEmpty } }
 
     func takeCompletions() -> [Completion] {
@@ -108,7 +107,6 @@ final class EnginePool: @unchecked Sendable {
         }()
         defer {
             wake?.close()
-            condition.withLock { threadsAlive -= 1 }
         }
         while true {
             let job: Job? = condition.withLock {

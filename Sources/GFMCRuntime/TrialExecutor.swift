@@ -1,5 +1,5 @@
 import GFMCCoordination
-import GFMCEngine
+import GFMCModel
 
 /// How a worker computes trials, independent of how the engine is configured. The command line
 /// supplies the real one (study JSON → engine); tests use deterministic fakes.

@@ -1,6 +1,5 @@
 import Foundation
 import GFMCCoordination
-import GFMCEngine
 import GFMCLinearAlgebra
 import GFMCTransport
 
@@ -26,6 +25,8 @@ public struct WorkerOptions: Sendable {
     public var executor: any TrialExecutor
     /// Reported in `ready` (logs only).
     public var workerVersion: String = "gfmc"
+    /// This build's numerics fingerprint (`NumericsFingerprint`), sent with `ready`; nil sends none.
+    public var numericsFingerprint: String? = nil
     /// ROUTER identity prefix; default "host-pid". A random suffix is always appended.
     public var identity: String? = nil
     /// Heartbeat period toward the coordinator. Default 1 s.
@@ -81,7 +82,8 @@ public struct WorkerRunSummary: Sendable, Equatable {
 public enum WorkerRuntime {
     /// Runs until the coordinator sends `shutdown`, a stop is requested, or (optionally) no
     /// coordinator was heard for `giveUpAfterSeconds`.
-    /// - Throws: `ZMQError` if the socket cannot be set up (bad endpoint, bad keys); `WorkerOptionsError`.
+    /// - Throws: `ZMQError` if the socket cannot be set up (bad endpoint, bad keys); `WorkerOptionsError`;
+    ///   `HandshakeRefusal` (within seconds) when the coordinator refuses the security handshake.
     public static func run(_ options: WorkerOptions) throws -> WorkerRunSummary {
         guard options.slots >= 1 else { throw WorkerOptionsError(message: "slots must be ≥ 1 (got \(options.slots))") }
         var loop = try WorkerLoop(options)
@@ -103,6 +105,16 @@ public struct WorkerStudyError: Error, Sendable, CustomStringConvertible {
     public var description: String { "cannot prepare study \(studyHash): \(message)" }
 }
 
+/// The coordinator refused this worker (`refused` message): a different gfmc version or numerics
+/// fingerprint, or its peer was shut out. Restarting does not help; `gfmc worker` exits `exitCode`.
+public struct WorkerRefusedError: Error, Sendable, CustomStringConvertible {
+    /// Exit status of `gfmc worker` when the coordinator refused it.
+    public static let exitCode: Int32 = 7
+    /// The coordinator's reason.
+    public var reason: String
+    public var description: String { "the coordinator refused this worker: \(reason)" }
+}
+
 /// The socket thread's state. Owns the sockets for its whole life.
 private struct WorkerLoop {
     let options: WorkerOptions
@@ -111,6 +123,8 @@ private struct WorkerLoop {
     let context: ZMQContext
     let socket: ZMQSocket
     let wake: ZMQSocket
+    /// Reports a refused handshake (key not authorized, wrong server key, CURVE on one side only).
+    let handshakes: HandshakeWatch
     let pool: EnginePool
     let host: String
     let pid: Int32
@@ -149,6 +163,8 @@ private struct WorkerLoop {
             try socket.set(.curvePublicKey(keys.publicKey))
             try socket.set(.curveSecretKey(keys.secretKey))
         }
+        handshakes = try HandshakeWatch(socket: socket, diagnoser: HandshakeDiagnoser(
+            endpoint: options.endpoint, clientPublicKey: options.curve?.publicKey))
         try socket.connect(options.endpoint)
         wake = try ZMQSocket(context: context, type: .dealer)
         let wakeEndpoint = "inproc://gfmc-worker-wake-\(UUID().uuidString)"
@@ -163,6 +179,7 @@ private struct WorkerLoop {
     mutating func run() throws -> WorkerRunSummary {
         defer {
             pool.stop()
+            handshakes.stop()
             socket.close()
             wake.close()
         }
@@ -197,6 +214,7 @@ private struct WorkerLoop {
             }
 
             let readable = try poller.readable(timeoutMilliseconds: 50)
+            if let refusal = handshakes.refusal { throw refusal }
             if readable.contains(1) { while (try? wake.tryReceive(maxFrames: 4)) ?? nil != nil {} }
             if readable.contains(0) {
                 var handled = 0
@@ -270,6 +288,10 @@ private struct WorkerLoop {
             log("coordinator sent shutdown")
             summary.ending = .shutdown
             return true
+        case .refused(let refusal):
+            log("refused by the coordinator: \(String(refusal.reason.prefix(2000)))")
+            _ = pool.removeQueued()
+            throw WorkerRefusedError(reason: String(refusal.reason.prefix(2000)))
         case .reannounce:
             log("coordinator does not know this worker (restarted?); announcing again")
             announce(now: clock.now())
@@ -289,7 +311,8 @@ private struct WorkerLoop {
         lastReady = now
         if draining != nil { readyPending = false; return }
         let ready = Message.ready(WorkerAnnouncement(credits: options.slots, slots: options.slots, host: host,
-                                                     pid: pid, workerVersion: options.workerVersion))
+                                                     pid: pid, workerVersion: options.workerVersion,
+                                                     numericsFingerprint: options.numericsFingerprint))
         readyPending = !send(ready)
         if !readyPending { summary.announcements += 1 }
     }

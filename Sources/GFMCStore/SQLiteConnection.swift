@@ -5,11 +5,9 @@ enum SQLValue {
     case integer(Int64)
     case real(Double)
     case text(String)
+    case blob([UInt8])
     case null
 }
-
-/// SQLite's "copy the bound buffer now" destructor marker.
-private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
 /// One SQLite connection (one owner; not thread-safe by contract). Errors name the file path and
 /// carry `sqlite3_errmsg`.
@@ -74,47 +72,16 @@ final class SQLiteConnection {
     /// Runs one statement, calling `body` for each row.
     func forEachRow(_ sql: String, _ parameters: [SQLValue], operation: String,
                     _ body: ([SQLValue]) throws -> Void) throws {
-        let db = try db(operation)
-        var statement: OpaquePointer?
-        var rc = sqlite3_prepare_v2(db, sql, -1, &statement, nil)
-        guard rc == SQLITE_OK, let statement else { throw error(operation, rc) }
-        defer { sqlite3_finalize(statement) }
-        for (offset, value) in parameters.enumerated() {
-            let index = Int32(offset + 1)
-            switch value {
-            case .integer(let v): rc = sqlite3_bind_int64(statement, index, v)
-            case .real(let v): rc = sqlite3_bind_double(statement, index, v)
-            case .text(let v): rc = sqlite3_bind_text(statement, index, v, -1, transient)
-            case .null: rc = sqlite3_bind_null(statement, index)
-            }
-            guard rc == SQLITE_OK else { throw error(operation, rc) }
-        }
-        while true {
-            rc = sqlite3_step(statement)
-            if rc == SQLITE_DONE { return }
-            guard rc == SQLITE_ROW else { throw error(operation, rc) }
-            let columns = sqlite3_column_count(statement)
-            var row: [SQLValue] = []
-            row.reserveCapacity(Int(columns))
-            for column in 0..<columns {
-                switch sqlite3_column_type(statement, column) {
-                case SQLITE_INTEGER: row.append(.integer(sqlite3_column_int64(statement, column)))
-                case SQLITE_FLOAT: row.append(.real(sqlite3_column_double(statement, column)))
-                case SQLITE_NULL: row.append(.null)
-                default:
-                    if let text = sqlite3_column_text(statement, column) {
-                        row.append(.text(String(cString: text)))
-                    } else {
-                        row.append(.null)
-                    }
-                }
-            }
-            try body(row)
-        }
+        let statement = try SQLiteStatement(self, sql, operation: operation)
+        try statement.bind(parameters)
+        while try statement.step() { try body(statement.row()) }
     }
 
     /// Rows changed by the last INSERT/UPDATE/DELETE on this connection.
     var changes: Int { handle.map { Int(sqlite3_changes($0)) } ?? 0 }
+
+    /// The rowid of the last successful INSERT on this connection.
+    var lastInsertRowID: Int64 { handle.map { sqlite3_last_insert_rowid($0) } ?? 0 }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back if it throws.
     func transaction<T>(_ operation: String, _ body: () throws -> T) throws -> T {
@@ -136,7 +103,7 @@ extension SQLValue {
         case .integer(let v): Int(v)
         case .real(let v): Int(exactly: v)
         case .text(let v): Int(v)
-        case .null: nil
+        case .blob, .null: nil
         }
     }
 
@@ -145,7 +112,7 @@ extension SQLValue {
         case .integer(let v): Double(v)
         case .real(let v): v
         case .text(let v): Double(v)
-        case .null: nil
+        case .blob, .null: nil
         }
     }
 
@@ -154,7 +121,7 @@ extension SQLValue {
         case .text(let v): v
         case .integer(let v): String(v)
         case .real(let v): String(v)
-        case .null: nil
+        case .blob, .null: nil
         }
     }
 }

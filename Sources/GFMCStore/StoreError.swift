@@ -1,3 +1,5 @@
+import GFMCModel
+
 /// Errors of the study store. Every case that concerns a file names its path; SQLite failures carry
 /// `sqlite3_errmsg`'s text.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -10,6 +12,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAStudyStore(path: String, reason: String)
     /// The store was written by a newer gfmc with a schema this version does not know.
     case unsupportedSchema(path: String, found: Int, supported: Int)
+    /// The store was written by an older gfmc (schema `found`); opening it for writing migrates it
+    /// (`gfmc repair DIR` does only that).
+    case needsMigration(path: String, found: Int)
+    /// The integrity check found problems (`problems` lists the first of them); `gfmc repair DIR`
+    /// keeps every sound trial and sets the damaged ones aside to be recomputed.
+    case damaged(path: String, problems: [String])
     /// A write was attempted through a read-only store.
     case readOnly(path: String)
     /// `initialize` has not been called on this store yet.
@@ -31,6 +39,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path) is not a gfmc study store: \(reason)"
         case let .unsupportedSchema(path, found, supported):
             "study store \(path) has schema version \(found); this gfmc supports up to \(supported)"
+        case let .needsMigration(path, found):
+            "study store \(path) has the older schema version \(found); run `gfmc repair DIR` on its run directory "
+                + "(or resume the study with `gfmc run` or `gfmc coordinator`) to migrate it to version \(StoreSchema.version)"
+        case let .damaged(path, problems):
+            "study store \(path) is damaged: \(problems.prefix(5).joined(separator: "; "))"
+                + (problems.count > 5 ? " (and \(problems.count - 5) more)" : "")
+                + "; run `gfmc repair DIR` on its run directory to keep every sound trial and recompute the rest"
         case .readOnly(let path):
             "study store \(path) was opened read-only"
         case .notInitialized(let path):

@@ -1,5 +1,5 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 
 /// The study a store belongs to, as recorded by `StudyStore.initialize`.
 public struct StoredStudy: Equatable, Sendable {

@@ -1,42 +1,40 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 
-/// The durable journal of one study: which trials are done and their results, quarantined tasks
-/// and a small event log, in one SQLite file in WAL mode.
+/// The durable journal of one study: which trials are done and their results (typed columns, see
+/// `StoreSchema`), quarantined trials, the builds that computed them and a small event log, in one
+/// SQLite file in WAL mode.
 ///
 /// **Durability:** a writer uses `journal_mode=WAL` and `synchronous=FULL`, so when
-/// ``record(_:worker:attempt:)`` returns, the batch is on disk (a coordinator acknowledges results
-/// only after that). **Concurrency:** one connection per owner; a `StudyStore` is not thread-safe.
-/// Any number of read-only stores (`gfmc status`, `gfmc report`) may read while one writer writes;
-/// a busy timeout (default 5 s) absorbs brief lock contention.
+/// ``record(_:worker:attempt:build:)`` returns, the batch is on disk (a coordinator counts and
+/// acknowledges results only after that; `GroupCommit` batches many results into one commit).
+/// **Concurrency:** one connection per owner; a `StudyStore` is not thread-safe. Any number of
+/// read-only stores (`gfmc status`, `gfmc report`) may read while one writer writes; a busy timeout
+/// (default 5 s) absorbs brief lock contention.
 ///
-/// **Schema (version 1, also stored as `PRAGMA user_version`):**
-/// ```sql
-/// study(key TEXT PRIMARY KEY, value TEXT)
-///     -- keys: study_hash, resolved_study_json, gfmc_version_created, gfmc_version_last, schema_version
-/// trials(width INTEGER, trial INTEGER, converged INTEGER (0/1), result_json TEXT,
-///        worker TEXT, attempt INTEGER, recorded_at REAL (Unix seconds), PRIMARY KEY(width, trial))
-///     -- result_json: TrialResultCoding's JSON (sorted keys, "nan"/"inf"/"-inf" for non-finite)
-/// quarantine(task_id TEXT PRIMARY KEY, trial_ids TEXT (JSON [[width, index], …]), reason TEXT,
-///            workers TEXT (JSON array of strings), attempts INTEGER, at REAL (Unix seconds))
-/// events(id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL (Unix seconds), kind TEXT, detail TEXT)
-/// ```
+/// **Older stores:** a store of schema version 1 (one JSON text per trial) is migrated when a writer
+/// opens it (`StoreMigration`); a read-only store of it reads the study, trial ids and counts, and
+/// refuses to read results with `StoreError.needsMigration`.
 public final class StudyStore {
     /// The schema version this gfmc writes and reads.
-    public static let schemaVersion = 1
+    public static let schemaVersion = StoreSchema.version
 
     public let path: String
     public let isReadOnly: Bool
-    private let connection: SQLiteConnection
-    private let encoder = TrialResultCoding.encoder()
-    private let decoder = TrialResultCoding.decoder()
+    let connection: SQLiteConnection
+    let dictionaries = StoreDictionaries()
+    /// Schema of the file as opened: older than `schemaVersion` only in a read-only store of an older
+    /// gfmc, whose study, trial ids and counts read as usual but whose results need a migration.
+    public private(set) var openedSchemaVersion: Int
+    private var insertStatement: SQLiteStatement?
 
     /// Opens (a writer creates) the store at `path`.
     /// - Parameters:
     ///   - readOnly: open an existing store for reading only (never creates or changes the file).
     ///   - busyTimeoutMilliseconds: how long a call waits for another connection's lock.
     /// - Throws: `StoreError.sqlite` naming the path (missing file in read-only mode, not a
-    ///   database, …), `.notAStudyStore`, `.unsupportedSchema`.
+    ///   database, …), `.notAStudyStore`, `.unsupportedSchema`, `.needsMigration` (read-only open of
+    ///   an older store).
     public static func open(path: String, readOnly: Bool = false,
                             busyTimeoutMilliseconds: Int32 = 5000) throws -> StudyStore {
         try StudyStore(path: path, readOnly: readOnly, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
@@ -49,6 +47,7 @@ public final class StudyStore {
                                           busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         let version = try connection.query("PRAGMA user_version", operation: "read schema version")
             .first?.first?.int ?? 0
+        openedSchemaVersion = version
         if version > StudyStore.schemaVersion {
             throw StoreError.unsupportedSchema(path: path, found: version, supported: StudyStore.schemaVersion)
         }
@@ -56,6 +55,7 @@ public final class StudyStore {
             if version == 0 {
                 throw StoreError.notAStudyStore(path: path, reason: "no gfmc schema (empty or foreign database)")
             }
+            if version == StudyStore.schemaVersion { try dictionaries.reload(connection) }
             return
         }
         if version == 0 {
@@ -72,32 +72,27 @@ public final class StudyStore {
                                     message: "journal mode is \"\(mode)\", not \"wal\"")
         }
         try connection.execute("PRAGMA synchronous=FULL", operation: "set synchronous=FULL")
-        if version == 0 { try createSchema() }
-    }
-
-    private func createSchema() throws {
-        try connection.transaction("create schema") {
-            try connection.execute("""
-                CREATE TABLE IF NOT EXISTS study(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS trials(
-                    width INTEGER NOT NULL, trial INTEGER NOT NULL, converged INTEGER NOT NULL,
-                    result_json TEXT NOT NULL, worker TEXT NOT NULL, attempt INTEGER NOT NULL,
-                    recorded_at REAL NOT NULL, PRIMARY KEY(width, trial)) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS quarantine(
-                    task_id TEXT PRIMARY KEY, trial_ids TEXT NOT NULL, reason TEXT NOT NULL,
-                    workers TEXT NOT NULL, attempts INTEGER NOT NULL, at REAL NOT NULL);
-                CREATE TABLE IF NOT EXISTS events(
-                    id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, kind TEXT NOT NULL,
-                    detail TEXT NOT NULL);
-                PRAGMA user_version = \(StudyStore.schemaVersion);
-                """, operation: "create schema")
+        if version == 0 {
+            try connection.transaction("create schema") {
+                try connection.execute(StoreSchema.create, operation: "create schema")
+            }
+            openedSchemaVersion = StudyStore.schemaVersion
+        }
+        if version == 1 {
+            try StoreMigration.fromVersion1(self)
+            openedSchemaVersion = StudyStore.schemaVersion
+        } else {
+            try dictionaries.reload(connection)
         }
     }
 
     /// Closes the connection (idempotent); later calls throw `StoreError.closed`.
-    public func close() { connection.close() }
+    public func close() {
+        insertStatement = nil
+        connection.close()
+    }
 
-    private func requireWritable() throws {
+    func requireWritable() throws {
         if isReadOnly { throw StoreError.readOnly(path: path) }
     }
 
@@ -134,7 +129,7 @@ public final class StudyStore {
         try readStudy()
     }
 
-    private func readStudy() throws -> StoredStudy? {
+    func readStudy() throws -> StoredStudy? {
         var values: [String: String] = [:]
         for row in try connection.query("SELECT key, value FROM study", operation: "read study") {
             if let key = row[0].string, let value = row[1].string { values[key] = value }
@@ -146,7 +141,7 @@ public final class StudyStore {
                            schemaVersion: Int(values["schema_version"] ?? "") ?? 0)
     }
 
-    private func setStudyValue(_ key: String, _ value: String) throws {
+    func setStudyValue(_ key: String, _ value: String) throws {
         try connection.query("INSERT OR REPLACE INTO study(key, value) VALUES (?, ?)",
                              [.text(key), .text(value)], operation: "write study \(key)")
     }
@@ -155,35 +150,78 @@ public final class StudyStore {
 
     /// Records a batch of results in ONE durable transaction. Idempotent: a trial already in the
     /// store (or repeated within the batch) is ignored; the first recording wins.
+    /// - Parameters:
+    ///   - worker: who computed them (stored interned; shown by reports and repairs).
+    ///   - build: the build that computed them (nil: not recorded).
     /// - Returns: how many trials were new.
     /// - Throws: `StoreError.notInitialized` before `initialize`; `.sqlite` (nothing recorded).
     @discardableResult
-    public func record(_ results: [TrialResult], worker: String, attempt: Int) throws -> Int {
+    public func record(_ results: [TrialResult], worker: String, attempt: Int, build: BuildIdentity? = nil) throws -> Int {
+        try record([RecordBatch(results: results, worker: worker, attempt: attempt, build: build)])
+    }
+
+    /// Results from one worker, one of the batches a single commit holds.
+    public struct RecordBatch: Sendable {
+        public var results: [TrialResult]
+        public var worker: String
+        public var attempt: Int
+        public var build: BuildIdentity?
+
+        public init(results: [TrialResult], worker: String, attempt: Int = 1, build: BuildIdentity? = nil) {
+            self.results = results
+            self.worker = worker
+            self.attempt = attempt
+            self.build = build
+        }
+    }
+
+    /// Records several batches in ONE durable transaction (see `record(_:worker:attempt:build:)`).
+    /// - Returns: how many trials were new.
+    @discardableResult
+    public func record(_ batches: [RecordBatch]) throws -> Int {
         try requireWritable()
-        if results.isEmpty { return 0 }
-        let rows = try results.map { result -> [SQLValue] in
-            let json: String
-            do {
-                json = String(decoding: try encoder.encode(result), as: UTF8.self)
-            } catch {
-                throw StoreError.encoding(path: path, trial: result.id.description, message: "\(error)")
+        if batches.allSatisfy({ $0.results.isEmpty }) { return 0 }
+        let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        do {
+            return try connection.transaction("record results") {
+                guard try readStudy() != nil else { throw StoreError.notInitialized(path: path) }
+                var inserted = 0
+                for batch in batches {
+                    inserted += try insert(batch.results, worker: batch.worker, attempt: batch.attempt,
+                                           recordedAtMilliseconds: now, build: batch.build)
+                }
+                return inserted
             }
-            return [.integer(Int64(result.id.width)), .integer(Int64(result.id.index)),
-                    .integer(result.converged ? 1 : 0), .text(json), .text(worker),
-                    .integer(Int64(attempt)), .real(Date().timeIntervalSince1970)]
+        } catch {
+            try? dictionaries.reload(connection)
+            throw error
         }
-        return try connection.transaction("record \(results.count) results") {
-            guard try readStudy() != nil else { throw StoreError.notInitialized(path: path) }
-            var inserted = 0
-            for row in rows {
-                try connection.query("""
-                    INSERT OR IGNORE INTO trials(width, trial, converged, result_json, worker, attempt, recorded_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, row, operation: "record trial")
-                inserted += connection.changes
-            }
-            return inserted
+    }
+
+    /// Inserts results inside the caller's transaction; returns how many were new.
+    func insert(_ results: [TrialResult], worker: String, attempt: Int, recordedAtMilliseconds: Int64,
+                build: BuildIdentity?) throws -> Int {
+        if insertStatement == nil {
+            let columns = StoreSchema.insertColumns
+            insertStatement = try SQLiteStatement(connection, """
+                INSERT OR IGNORE INTO trials(\(columns.joined(separator: ", ")))
+                VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))
+                """, operation: "record trial")
         }
+        guard let statement = insertStatement else { throw StoreError.closed(path: path) }
+        let workerID = try dictionaries.labelID(worker, connection)
+        let buildID = try build.map { try dictionaries.buildID($0, connection) }
+        var inserted = 0
+        for result in results {
+            let labels = try TrialRowCodec.labels(of: result).map { try dictionaries.labelID($0, connection) }
+            let boundSet = try dictionaries.boundSetID(result.bounds.map(BoundValues.init), connection)
+            let row = TrialRowCodec.encode(result, labelIDs: labels, boundSet: boundSet)
+                + [.integer(workerID), .integer(Int64(attempt)), .integer(recordedAtMilliseconds),
+                   buildID.map { .integer($0) } ?? .null]
+            try statement.run(row)
+            inserted += connection.changes
+        }
+        return inserted
     }
 
     /// The identities of all recorded trials.
@@ -196,31 +234,89 @@ public final class StudyStore {
     }
 
     /// All recorded results, sorted by (width, trial).
-    /// - Throws: `StoreError.corruptRecord` naming the trial if a stored JSON does not decode.
+    /// - Throws: `StoreError.corruptRecord` naming the trial if a stored row does not decode.
     public func allResults() throws -> [TrialResult] {
-        try results(where: "", [])
+        var results: [TrialResult] = []
+        try forEachResult { results.append($0) }
+        return results
     }
 
     /// The recorded results at one width, sorted by trial index.
     public func results(width: Int) throws -> [TrialResult] {
-        try results(where: "WHERE width = ?", [.integer(Int64(width))])
+        var results: [TrialResult] = []
+        try forEachResult(width: width) { results.append($0) }
+        return results
     }
 
-    private func results(where clause: String, _ parameters: [SQLValue]) throws -> [TrialResult] {
-        var results: [TrialResult] = []
-        try connection.forEachRow("SELECT width, trial, result_json FROM trials \(clause) ORDER BY width, trial",
-                                  parameters, operation: "read results") { row in
-            let trial = "h=\(row[0].int ?? -1)#\(row[1].int ?? -1)"
-            guard let json = row[2].string else {
-                throw StoreError.corruptRecord(path: path, trial: trial, message: "missing result JSON")
-            }
-            do {
-                results.append(try decoder.decode(TrialResult.self, from: Data(json.utf8)))
-            } catch {
-                throw StoreError.corruptRecord(path: path, trial: trial, message: "\(error)")
-            }
+    /// Calls `body` with every recorded result (at one width, or all widths when nil) in (width, trial)
+    /// order, one at a time: memory does not grow with the store.
+    /// - Throws: `StoreError.corruptRecord` naming the first trial that does not decode.
+    public func forEachResult(width: Int? = nil, _ body: (TrialResult) throws -> Void) throws {
+        try requireCurrentSchema()
+        let clause = width == nil ? "" : "WHERE width = ?"
+        let statement = try SQLiteStatement(connection, """
+            SELECT \(StoreSchema.resultColumns) FROM trials \(clause) ORDER BY width, trial
+            """, operation: "read results")
+        try statement.bind(width.map { [.integer(Int64($0))] } ?? [])
+        while try statement.step() {
+            try body(try decodeRow(statement.row()))
         }
-        return results
+    }
+
+    /// Decodes one row read in `TrialRowCodec.columns` order.
+    /// A row that refers to a label or bound list this connection has not seen (another connection wrote
+    /// it since) triggers one reload of the shared tables.
+    func decodeRow(_ row: [SQLValue]) throws -> TrialResult {
+        func decode() throws -> TrialResult {
+            try TrialRowCodec.decode(row, label: { self.dictionaries.labelTexts[$0] },
+                                     boundSet: { self.dictionaries.boundSets[$0] })
+        }
+        do {
+            do {
+                return try decode()
+            } catch is TrialRowCodec.RowProblem {
+                try dictionaries.reload(connection)
+                return try decode()
+            }
+        } catch let problem as TrialRowCodec.RowProblem {
+            let trial = "h=\(row.first?.int.map(String.init) ?? "?")#\(row.dropFirst().first?.int.map(String.init) ?? "?")"
+            throw StoreError.corruptRecord(path: path, trial: trial, message: problem.description)
+        }
+    }
+
+    /// Throws `needsMigration` for a read-only store of an older schema.
+    func requireCurrentSchema() throws {
+        if openedSchemaVersion < StudyStore.schemaVersion {
+            throw StoreError.needsMigration(path: path, found: openedSchemaVersion)
+        }
+    }
+
+    /// The widths that have recorded trials, increasing.
+    public func recordedWidths() throws -> [Int] {
+        try connection.query("SELECT DISTINCT width FROM trials ORDER BY width", operation: "read widths")
+            .compactMap { $0.first?.int }
+    }
+
+    /// How many trials each build computed (trials without a recorded build are left out).
+    public func trialCountsByBuild() throws -> [BuildIdentity: Int] {
+        try requireCurrentSchema()
+        var counts: [BuildIdentity: Int] = [:]
+        try connection.forEachRow("SELECT build, count(*) FROM trials WHERE build IS NOT NULL GROUP BY build", [],
+                                  operation: "count trials by build") { row in
+            guard case .integer(let id) = row[0], let build = dictionaries.builds[id] else { return }
+            counts[build, default: 0] += row[1].int ?? 0
+        }
+        return counts
+    }
+
+    /// The build recorded for one trial (nil: not recorded or no such trial).
+    public func build(of trial: TrialID) throws -> BuildIdentity? {
+        try requireCurrentSchema()
+        let rows = try connection.query("SELECT build FROM trials WHERE width = ? AND trial = ?",
+                                        [.integer(Int64(trial.width)), .integer(Int64(trial.index))],
+                                        operation: "read build of trial")
+        guard case .integer(let id)? = rows.first?.first else { return nil }
+        return dictionaries.builds[id]
     }
 
     /// Number of recorded trials.
@@ -268,10 +364,11 @@ public final class StudyStore {
         }
     }
 
-    /// Identities of all trials in quarantined tasks that have no recorded result.
+    /// Identities of all quarantined trials (per-task and per-trial entries) that have no recorded result.
     public func quarantinedTrialIDs() throws -> Set<TrialID> {
         let recorded = try recordedTrialIDs()
-        return Set(try quarantined().flatMap(\.trials)).subtracting(recorded)
+        let perTrial = openedSchemaVersion < StudyStore.schemaVersion ? [] : try quarantinedTrials().map(\.trial)
+        return Set(try quarantined().flatMap(\.trials) + perTrial).subtracting(recorded)
     }
 
     // MARK: Events

@@ -1,4 +1,5 @@
 import GFMCEngine
+import GFMCModel
 
 /// A resolved study: every default filled in, every value validated. Built from a study file by
 /// `StudyDescription.parse(_:)` / `load(path:)`; its identity is `identityHash`, the SHA-256 of
@@ -28,6 +29,12 @@ public struct StudyDescription: Codable, Equatable, Sendable {
     public var engine: EngineChoice
     /// `method` (default "flow"): the gradient flow (adaptive ODE integration) or gradient descent.
     public var method: MethodChoice
+    /// `scheme` (only with "flow"; default "dopri5"): the embedded Runge–Kutta pair of the flow, "dopri5"
+    /// (Dormand–Prince 5(4)) or "dop853" (Dormand–Prince 8(5,3), about half the evaluations). The default is
+    /// left out of the canonical JSON, so studies that do not name a scheme keep the identity hash (and the
+    /// bit-identical results) they had before the key existed; naming "dop853" changes the hash, so its trials
+    /// are never mixed with Dormand–Prince 5(4) trials in one run directory.
+    public var scheme: IntegrationScheme
     /// `gd_step` (required when `method` is "gd", not allowed otherwise): the GD step η, > 0, on the loss
     /// selected by `gdLoss`.
     public var gdStep: Double?
@@ -43,7 +50,7 @@ public struct StudyDescription: Codable, Equatable, Sendable {
     public var rankTolerance: Double?
 
     enum CodingKeys: String, CodingKey {
-        case name, seed, data, initialization = "init", widths, trials, precision, engine, method
+        case name, seed, data, initialization = "init", widths, trials, precision, engine, method, scheme
         case gdStep = "gd_step", gdLoss = "gd_loss", tolerances, deltas, rankTolerance = "rank_tolerance"
     }
 
@@ -51,7 +58,8 @@ public struct StudyDescription: Codable, Equatable, Sendable {
     public init(name: String, seed: UInt64 = 1, data: StudyData,
                 initialization: StudyInitialization = .init(kind: .widthScaled, alpha: 0.5),
                 widths: [Int], trials: Int? = nil, precision: PrecisionTargets? = nil,
-                engine: EngineChoice = .auto, method: MethodChoice = .flow, gdStep: Double? = nil,
+                engine: EngineChoice = .auto, method: MethodChoice = .flow, scheme: IntegrationScheme = .dopri5,
+                gdStep: Double? = nil,
                 gdLoss: GDLossScaling? = nil, tolerances: Tolerances = Tolerances(), deltas: [Double] = [0.05],
                 rankTolerance: Double? = nil) {
         self.name = name
@@ -63,6 +71,7 @@ public struct StudyDescription: Codable, Equatable, Sendable {
         self.precision = precision
         self.engine = engine
         self.method = method
+        self.scheme = scheme
         self.gdStep = gdStep
         self.gdLoss = gdLoss
         self.tolerances = tolerances

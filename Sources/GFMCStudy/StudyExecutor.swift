@@ -1,6 +1,7 @@
 import Foundation
 import GFMCEngine
 import GFMCLinearAlgebra
+import GFMCModel
 
 /// Runs the trials of one study: the bridge from a `StudyDescription` to the engine's `TrialRunner`.
 ///
@@ -24,9 +25,14 @@ public final class StudyExecutor: Sendable {
 
     /// Builds the study's data (failing early on bad data) and the trial runner.
     /// - Parameter engineOverride: run with this engine instead of the study's (for cross-checks).
-    /// - Throws: `StudyError` naming the study key (`data.x_file`, …), or the engine's `ProblemError`,
-    ///   `DataLoadError`, `InitializationError`, `TrialError` naming the field.
-    public init(study: StudyDescription, engineOverride: EngineChoice? = nil) throws {
+    /// - Throws: `StudyInputError` naming the key, file and problem for unusable data files
+    ///   (`StudyDataCheck`); `StudyError` naming the study key; the engine's `ProblemError`,
+    ///   `InitializationError`, `TrialError` naming the field.
+    /// The memory this executor may use and the study's estimate: a trial that does not fit fails (`run`).
+    public let memoryLimit: MemoryLimit
+    public let resources: ResourceEstimate
+
+    public init(study: StudyDescription, engineOverride: EngineChoice? = nil, memoryLimit: MemoryLimit? = nil) throws {
         self.study = study
         let spec = Self.initializationSpec(study.initialization)
         initialization = spec
@@ -37,8 +43,18 @@ public final class StudyExecutor: Sendable {
             throw StudyError.invalidValue(path: "engine", value: "\"\(choice.rawValue)\"", allowed: "\(error)")
         }
 
+        let limit = try memoryLimit ?? MemoryLimit.current()
+        self.memoryLimit = limit
+        // Synthetic data are checked before they are generated; files once they are loaded.
+        if let shape = ResourceEstimate.syntheticShape(study.data) {
+            let estimate = ResourceEstimate(study: study, shape: shape, engine: engine)
+            try estimate.checkData(limit: limit)
+        }
         let cache = try ProblemCache(study: study)
         problems = cache
+        let shape = ResourceEstimate.syntheticShape(study.data) ?? cache.loadedShape()
+        resources = ResourceEstimate(study: study, shape: shape, engine: engine)
+        try resources.checkData(limit: limit, dataKey: study.data.recipe == .files ? "data.x_file" : nil)
         let samples = try cache.samples()
         var settings = IntegrationSettings(
             method: study.method == .gd ? .gd : .flow,
@@ -47,7 +63,8 @@ public final class StudyExecutor: Sendable {
             excessLossTolerance: study.tolerances.excessLoss,
             thetaChangeTolerance: study.tolerances.thetaChange,
             maxSteps: study.tolerances.maxSteps,
-            maxTime: study.tolerances.maxTime)
+            maxTime: study.tolerances.maxTime,
+            scheme: study.scheme)
         if let step = study.effectiveGDStep(samples: samples) { settings.gdStepSize = step }
         self.settings = settings
         runner = try TrialRunner(problemForWidth: { width in try cache.problem(width: width) },
@@ -70,8 +87,9 @@ public final class StudyExecutor: Sendable {
 
     /// Runs one trial of the study.
     /// - Throws: `StudyError.invalidValue` naming `width` when the width is not one of the study's, or `index`
-    ///   when it is negative or beyond the study's trials per width (or the precision cap); engine errors for
-    ///   invalid input. Numerical failures do not throw: they give `converged == false`.
+    ///   when it is negative or beyond the study's trials per width (or the precision cap); `StudyInputError`
+    ///   (kind `.resources`, key `widths`) with the estimate when the trial would not fit in `memoryLimit`
+    ///   (checked before anything is allocated); engine errors for invalid input. Numerical failures do not throw: they give `converged == false`.
     public func run(_ id: TrialID) throws -> TrialResult {
         guard study.widths.contains(id.width) else {
             throw StudyError.invalidValue(path: "width", value: "\(id.width)",
@@ -81,6 +99,7 @@ public final class StudyExecutor: Sendable {
         guard id.index >= 0, id.index < limit else {
             throw StudyError.invalidValue(path: "index", value: "\(id.index)", allowed: "0…\(limit - 1)")
         }
+        try resources.checkTrial(width: id.width, limit: memoryLimit)
         return try runner.run(id)
     }
 
@@ -120,6 +139,8 @@ public final class StudyExecutor: Sendable {
 
 /// The study's `Problem`s: one, built eagerly, for width-independent data; one per width, built on first use
 /// and kept, for `factorization`.
+///
+/// `@unchecked Sendable`: `perWidth` is read and written only under `lock`; the other fields are immutable.
 private final class ProblemCache: @unchecked Sendable {
     private let study: StudyDescription
     private let fixed: Problem?
@@ -135,6 +156,13 @@ private final class ProblemCache: @unchecked Sendable {
         } else {
             fixed = try Self.loadFiles(study.data, rankTolerance: study.rankTolerance)
         }
+    }
+
+    /// The shape of the loaded data (`files`); zeros when the data are built per width.
+    func loadedShape() -> ResourceEstimate.DataShape {
+        guard let fixed else { return ResourceEstimate.DataShape(samples: 0, inputDimension: 0, outputDimension: 0) }
+        return ResourceEstimate.DataShape(samples: fixed.samples, inputDimension: fixed.inputDimension,
+                                          outputDimension: fixed.outputDimension)
     }
 
     /// N, the number of samples (rows of X), which converts the paper's mean-loss GD step.
@@ -157,19 +185,6 @@ private final class ProblemCache: @unchecked Sendable {
     }
 
     private static func loadFiles(_ d: StudyData, rankTolerance: Double?) throws -> Problem {
-        func load(_ path: String?, key: String, digest: String?) throws -> Matrix {
-            guard let path else { throw StudyError.missingKey(path: "data.\(key)", hint: "") }
-            guard let bytes = FileManager.default.contents(atPath: path) else {
-                throw StudyError.unreadable(file: path, reason: "data.\(key) cannot be read")
-            }
-            if let digest, SHA256.hexDigest(bytes) != digest {
-                throw StudyError.invalidValue(path: "data.\(key)", value: "\"\(path)\"",
-                                              allowed: "a file whose SHA-256 is \(digest) (the file changed since the study was resolved)")
-            }
-            return try MatrixFileLoader.load(path: path)
-        }
-        let x = try load(d.xFile, key: "x_file", digest: d.xSHA256)
-        let y = try load(d.yFile, key: "y_file", digest: d.ySHA256)
-        return try Problem(x: x, y: y, rankTolerance: rankTolerance)
+        try StudyDataCheck.loadProblem(d, rankTolerance: rankTolerance)
     }
 }

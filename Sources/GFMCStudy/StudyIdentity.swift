@@ -2,7 +2,9 @@ import Foundation
 
 extension StudyDescription {
     /// The resolved study as a JSON value with every key explicit except absent optionals (`trials` or
-    /// `precision`, the GD keys under "flow", recipe keys that do not apply). Parsing it gives back `self`.
+    /// `precision`, the GD keys under "flow", recipe keys that do not apply) and `scheme` when it is the default
+    /// "dopri5": that key came after studies were first hashed, and leaving its default out keeps the identity
+    /// of every study that does not name a scheme. Parsing it gives back `self`.
     public var jsonValue: JSONValue {
         var top: [String: JSONValue] = [
             "name": .string(name),
@@ -18,6 +20,7 @@ extension StudyDescription {
         ]
         if let trials { top["trials"] = .number(trials) }
         if let precision { top["precision"] = precision.jsonValue }
+        if scheme != .dopri5 { top["scheme"] = .string(scheme.rawValue) }
         if let gdStep { top["gd_step"] = .number(gdStep) }
         if let gdLoss { top["gd_loss"] = .string(gdLoss.rawValue) }
         return .object(top)
@@ -67,7 +70,9 @@ extension StudyDescription {
     /// Reads, parses and validates a study file. Relative `x_file`/`y_file` paths are made absolute against
     /// the study file's directory, and their SHA-256 is recorded (`x_sha256`, `y_sha256`) or, when the file
     /// gives one, checked.
-    /// - Throws: `StudyError.unreadable` naming the file; `StudyError` naming the key for invalid content.
+    /// - Throws: `StudyError.unreadable` naming the study file; `StudyError` naming the key for invalid content;
+    ///   `StudyInputError` (kind `.data`) naming `data.x_file`/`data.y_file` and the file when a data file cannot
+    ///   be read, or `data.x_sha256`/`data.y_sha256` when its digest differs from the one the study records.
     public static func load(path: String) throws -> StudyDescription {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw StudyError.unreadable(file: path, reason: FileManager.default.fileExists(atPath: path)
@@ -91,12 +96,16 @@ extension StudyDescription {
             let absolute = file.hasPrefix("/") ? file
                 : directory.appendingPathComponent(file).standardizedFileURL.path
             guard let bytes = FileManager.default.contents(atPath: absolute) else {
-                throw StudyError.unreadable(file: absolute, reason: "data.\(key) cannot be read")
+                var isDirectory: ObjCBool = false
+                let reason = !FileManager.default.fileExists(atPath: absolute, isDirectory: &isDirectory) ? "no such file"
+                    : isDirectory.boolValue ? "is a directory" : "cannot be read (permission denied?)"
+                throw StudyInputError(kind: .data, key: "data.\(key)", file: absolute, problem: reason)
             }
             let digest = SHA256.hexDigest(bytes)
             if let expected, expected != digest {
-                throw StudyError.invalidValue(path: "data.\(key == "x_file" ? "x_sha256" : "y_sha256")",
-                                              value: expected, allowed: "the file's actual SHA-256 \(digest)")
+                throw StudyInputError(kind: .data, key: "data.\(key == "x_file" ? "x_sha256" : "y_sha256")", file: absolute,
+                                      problem: "the file's SHA-256 is \(digest), the study expects \(expected) "
+                                          + "(the file changed since the study was resolved)")
             }
             return (absolute, digest)
         }

@@ -1,9 +1,11 @@
 import Foundation
+import GFMCEngine
 
 extension StudyDescription {
     /// Top-level keys of a study file.
     public static let topLevelKeys = ["name", "seed", "data", "init", "widths", "trials", "precision", "engine",
-                                      "method", "gd_step", "gd_loss", "tolerances", "deltas", "rank_tolerance"]
+                                      "method", "scheme", "gd_step", "gd_loss", "tolerances", "deltas",
+                                      "rank_tolerance"]
 
     /// Parses and validates a study file's text (comments allowed) into a resolved description. Pure: no file
     /// access (for the `files` recipe, paths are kept as written; use `load(path:)` to resolve and hash them).
@@ -72,6 +74,12 @@ extension StudyDescription {
             }
         }
 
+        let scheme = try top.enumeration("scheme", IntegrationScheme.self) ?? .dopri5
+        if method == .gd && top.has("scheme") {
+            throw StudyError.invalidValue(path: "scheme", value: "given with method \"gd\"",
+                                          allowed: "only with \"method\": \"flow\"")
+        }
+
         let tolerances = try top.object("tolerances").map(parseTolerances) ?? Tolerances()
 
         var rankTolerance: Double? = nil
@@ -87,7 +95,8 @@ extension StudyDescription {
         }
 
         return StudyDescription(name: name, seed: seed, data: data, initialization: initialization, widths: widths,
-                                trials: trials, precision: precision, engine: engine, method: method, gdStep: gdStep,
+                                trials: trials, precision: precision, engine: engine, method: method, scheme: scheme,
+                                gdStep: gdStep,
                                 gdLoss: gdLoss, tolerances: tolerances, deltas: deltas, rankTolerance: rankTolerance)
     }
 

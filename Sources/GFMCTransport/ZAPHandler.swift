@@ -14,10 +14,20 @@ public struct ZAPDecision: Sendable, Equatable, CustomStringConvertible {
     public let accepted: Bool
     /// Why the decision was taken.
     public let reason: String
+    /// A denial of a client (its public key; without one, its mechanism and address) not denied
+    /// before by this handler: log these to report each refused key once, not once per attempt.
+    /// Always false for an acceptance. After ``ZAPHandler/maxRememberedDenials`` distinct clients,
+    /// new ones are no longer reported as first.
+    public let isFirstDenial: Bool
 
     public var description: String {
         "ZAP \(accepted ? "accepted" : "DENIED") \(mechanism) client \(clientPublicKey ?? "-") from \(address)"
             + " (domain \"\(domain)\"): \(reason)"
+    }
+
+    func markingFirstDenial(_ first: Bool) -> ZAPDecision {
+        ZAPDecision(domain: domain, address: address, mechanism: mechanism, clientPublicKey: clientPublicKey,
+                    accepted: accepted, reason: reason, isFirstDenial: first && !accepted)
     }
 }
 
@@ -29,12 +39,15 @@ public struct ZAPDecision: Sendable, Equatable, CustomStringConvertible {
 /// context** about every new connection to a CURVE server socket. Start the handler (the initializer
 /// returns once it is bound) BEFORE binding the server socket; at most one handler per context.
 ///
-/// The handler runs on its own thread with its own REP socket and logs every decision through
-/// `onDecision`. Requests with another mechanism than CURVE, a malformed request, or (when
-/// `domain` is set) another ZAP domain are denied with status 400. Accepted clients get their Z85
+/// The handler runs on its own thread with its own REP socket and reports every decision through
+/// `onDecision` (``ZAPDecision/isFirstDenial`` marks the ones to log, so each refused key is logged
+/// once). Requests with another mechanism than CURVE, a malformed request, or (when `domain` is set)
+/// another ZAP domain are denied with status 400. Accepted clients get their Z85
 /// public key as ZAP user id (readable from message metadata `"User-Id"`).
 ///
 /// `stop()` (also called on deinit) ends the thread within about `pollIntervalMilliseconds`.
+///
+/// `@unchecked Sendable`: `stopped` is guarded by `stopLock`; everything the handler thread shares lives in `State`.
 public final class ZAPHandler: @unchecked Sendable {
     public static let endpoint = "inproc://zeromq.zap.01"
 
@@ -44,11 +57,14 @@ public final class ZAPHandler: @unchecked Sendable {
     private let stopLock = NSLock()
 
     /// Thread-shared state, guarded by its lock.
+    ///
+    /// `@unchecked Sendable`: every mutable field is read and written only under `lock`.
     private final class State: @unchecked Sendable {
         private let lock = NSLock()
         private var allowed: Set<String>
         private var stopRequested = false
         private var decisions: [ZAPDecision] = []
+        private var deniedClients: Set<String> = []
         let maxKept = 1000
 
         init(allowed: Set<String>) { self.allowed = allowed }
@@ -64,7 +80,23 @@ public final class ZAPHandler: @unchecked Sendable {
             }
         }
         var recent: [ZAPDecision] { lock.withLock { decisions } }
+
+        /// Whether `decision` denies a client not denied before (remembering up to `maxRememberedDenials`).
+        func isFirstDenial(_ decision: ZAPDecision) -> Bool {
+            guard !decision.accepted else { return false }
+            let client = decision.clientPublicKey ?? "\(decision.mechanism) \(decision.address)"
+            return lock.withLock {
+                guard !deniedClients.contains(client), deniedClients.count < ZAPHandler.maxRememberedDenials else {
+                    return false
+                }
+                deniedClients.insert(client)
+                return true
+            }
+        }
     }
+
+    /// How many distinct denied clients a handler remembers for ``ZAPDecision/isFirstDenial``.
+    public static let maxRememberedDenials = 10_000
 
     /// Starts the handler thread and returns once its socket is bound.
     /// - Parameters:
@@ -111,6 +143,7 @@ public final class ZAPHandler: @unchecked Sendable {
         }
     }
 
+    /// `@unchecked Sendable`: `error` is written by the handler thread before it signals start-up and read only after that signal.
     private final class StartupResult: @unchecked Sendable {
         var error: Error?
     }
@@ -164,7 +197,8 @@ public final class ZAPHandler: @unchecked Sendable {
                       let request = try socket.tryReceive(maxFrames: 16) else { continue }
                 let (reply, decision) = answer(request, state: state, domain: domain)
                 try socket.send(reply)
-                if let decision {
+                if let undecorated = decision {
+                    let decision = undecorated.markingFirstDenial(state.isFirstDenial(undecorated))
                     state.remember(decision)
                     onDecision?(decision)
                 }
@@ -216,7 +250,7 @@ public final class ZAPHandler: @unchecked Sendable {
             }
         }
         let decision = ZAPDecision(domain: domain, address: address, mechanism: mechanism,
-                                   clientPublicKey: publicKey, accepted: accepted, reason: reason)
+                                   clientPublicKey: publicKey, accepted: accepted, reason: reason, isFirstDenial: false)
         let reply: [[UInt8]] = accepted
             ? [Array("1.0".utf8), requestID, Array("200".utf8), Array("OK".utf8), Array((publicKey ?? "").utf8), []]
             : denial(requestID: requestID, text: reason)

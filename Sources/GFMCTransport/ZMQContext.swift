@@ -5,6 +5,8 @@ import CZeroMQ
 /// Every ``ZMQSocket`` keeps its context alive, so the context is terminated (`zmq_ctx_term`) only
 /// after all of its sockets were closed and released; `ZMQ_BLOCKY` is switched off so termination
 /// never waits for unsent messages.
+///
+/// `@unchecked Sendable`: `handle` never changes, and libzmq contexts are thread-safe (sockets are not, and are not shared).
 public final class ZMQContext: @unchecked Sendable {
     /// The raw `void *` context handle. Valid until this object is deinitialized.
     let handle: UnsafeMutableRawPointer

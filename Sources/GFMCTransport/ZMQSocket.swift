@@ -188,7 +188,20 @@ public final class ZMQSocket {
         try receiveFrames(dontWait: true, maxFrames: maxFrames)
     }
 
+    /// Like `tryReceive`, plus the message's ZAP user id (metadata `"User-Id"`: the client's Z85 CURVE
+    /// public key when a `ZAPHandler` admitted it; nil without ZAP).
+    public func tryReceiveWithUserID(maxFrames: Int = ZMQSocket.defaultMaxFrames) throws -> (frames: [[UInt8]], userID: String?)? {
+        var userID: String?
+        guard let frames = try receiveFrames(dontWait: true, maxFrames: maxFrames, userID: &userID) else { return nil }
+        return (frames, userID)
+    }
+
     private func receiveFrames(dontWait: Bool, maxFrames: Int) throws -> [[UInt8]]? {
+        var ignored: String?
+        return try receiveFrames(dontWait: dontWait, maxFrames: maxFrames, userID: &ignored)
+    }
+
+    private func receiveFrames(dontWait: Bool, maxFrames: Int, userID: inout String?) throws -> [[UInt8]]? {
         let socket = try rawHandle("receive")
         var frames: [[UInt8]] = []
         var received = 0
@@ -210,6 +223,10 @@ public final class ZMQSocket {
                 throw error
             }
             received += 1
+            if received == 1, let value = zmq_msg_gets(&message, "User-Id") {
+                let text = String(cString: value)
+                userID = text.isEmpty || text.utf8.count > 64 ? nil : text
+            }
             if received <= maxFrames {
                 let size = zmq_msg_size(&message)
                 if size == 0 {

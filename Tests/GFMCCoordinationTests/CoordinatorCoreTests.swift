@@ -1,5 +1,6 @@
 import GFMCCoordination
-import GFMCEngine
+import GFMCModel
+import GFMCTestSupport
 import Testing
 
 @Suite("Coordinator core")
@@ -74,13 +75,16 @@ struct CoordinatorCoreTests {
         #expect(h.persisted.sorted() == all)
     }
 
-    @Test("an expired lease is cancelled and requeued; the late result is rejected")
+    @Test("an expired lease of a proven worker is cancelled and requeued as a failed attempt; the late result is rejected")
     func leaseExpiry() throws {
         var settings = CoordinatorSettings()
         settings.unmeasuredLease = 20
-        let all = trials(widths: [4], perWidth: 2)
+        let warmUp = TrialID(width: 2, index: 0)
+        let all = [warmUp] + trials(widths: [4], perWidth: 2)
         var h = try Harness(pending: all, settings: settings)
         h.join("a", credits: 1)
+        // One result first: a lost lease counts as a failed attempt only for a peer that returned results.
+        h.finishOne("a")
         let stuck = h.held[WorkerID("a")]!.first!
         // The worker stays alive (heartbeats) but never finishes.
         for _ in 0..<19 { h.tick(advance: 1); h.deliver(.heartbeat, from: "a") }
@@ -95,7 +99,7 @@ struct CoordinatorCoreTests {
         // The late result for the expired task is rejected, not persisted.
         h.deliver(resultMessage(stuck), from: "a")
         #expect(h.rejections(of: "a") == [.leaseRevoked(stuck.taskID)])
-        #expect(h.persisted.isEmpty)
+        #expect(h.persisted == [warmUp])
         h.drain(["a"])
         #expect(h.persisted.sorted() == all)
     }
@@ -214,7 +218,8 @@ struct CoordinatorCoreTests {
         let report = try #require(h.quarantines.first)
         #expect(report.trial == poison)
         #expect(report.failures.count == 3)
-        #expect(report.failures.allSatisfy { $0.reason == "segfault in \(poison)" && $0.workerAddress == "host:42" })
+        #expect(report.failures.allSatisfy { $0.reason == "segfault in \(poison)" && ["a:42", "b:42"].contains($0.workerAddress) })
+        #expect(Set(report.failures.compactMap(\.peer)) == ["host a", "host b"])
         #expect(h.core.quarantined == [poison])
         let status = h.core.status(now: h.now)
         #expect(status.quarantined == 1 && status.done == 5 && status.complete)
@@ -320,11 +325,15 @@ struct CoordinatorCoreTests {
 
     @Test("a task that could not be delivered is requeued without counting a failed attempt")
     func undeliveredTask() throws {
-        let all = trials(widths: [4], perWidth: 4)
+        let warmUp = TrialID(width: 2, index: 0)
+        let all = [warmUp] + trials(widths: [4], perWidth: 4)
         var settings = CoordinatorSettings()
         settings.initialTrialsPerTask = 2
+        settings.initialCredits = 1
         var h = try Harness(pending: all, settings: settings)
         h.join("a", credits: 2)
+        // One result first (a proven peer), which also opens the credit window to 2.
+        h.finishOne("a")
         let held = h.held[WorkerID("a")]!
         h.held[WorkerID("a")] = nil
         // The first task reached the worker (which then died); the second could not be sent.

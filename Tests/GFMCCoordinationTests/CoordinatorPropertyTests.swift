@@ -1,5 +1,6 @@
 import GFMCCoordination
-import GFMCEngine
+import GFMCModel
+import GFMCTestSupport
 import Testing
 
 /// Random event sequences (seeded) against the core, checked after every event against an independent

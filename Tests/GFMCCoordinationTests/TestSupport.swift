@@ -1,18 +1,5 @@
 import GFMCCoordination
-import GFMCEngine
-
-/// SplitMix64: a tiny seeded generator so property and fuzz tests are reproducible.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import GFMCModel
 
 let testStudy = StudyIdentity(hash: "study-abc", json: #"{"name":"test"}"#)
 
@@ -24,7 +11,7 @@ func trials(widths: [Int], perWidth: Int) -> [TrialID] {
 func fakeResult(_ id: TrialID) -> TrialResult {
     var r = TrialResult(id: id, engine: "sampled", method: "flow")
     r.converged = true
-    r.stopReason = "converged"
+    r.stopReason = .converged
     r.distanceFrobenius = Double(id.width) + Double(id.index) / 1000
     r.distanceOperator = r.distanceFrobenius / 2
     return r
@@ -60,6 +47,10 @@ struct Harness {
                                    settings: settings, epoch: epoch, now: 0)
     }
 
+    init(core: CoordinatorCore) {
+        self.core = core
+    }
+
     mutating func absorb(_ directives: [Directive]) {
         for directive in directives {
             switch directive {
@@ -79,8 +70,9 @@ struct Harness {
         absorb(core.onMessage(from: WorkerID(worker), message, now: now))
     }
 
-    mutating func join(_ worker: String, credits: Int) {
-        deliver(.ready(announcement(credits: credits)), from: worker)
+    /// The worker announces itself from its own host (named like the worker unless `host` is given).
+    mutating func join(_ worker: String, credits: Int, host: String? = nil) {
+        deliver(.ready(announcement(credits: credits, host: host ?? worker)), from: worker)
     }
 
     /// The worker returns the result of its oldest held task; false if it holds none.

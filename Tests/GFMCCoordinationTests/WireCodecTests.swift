@@ -1,5 +1,6 @@
 import GFMCCoordination
-import GFMCEngine
+import GFMCModel
+import GFMCTestSupport
 import Testing
 
 @Suite("Wire codec")
@@ -28,6 +29,7 @@ struct WireCodecTests {
             .taskFailed(TaskFailure(taskID: task, reason: "engine threw: non-finite")),
             .goodbye(WorkerGoodbye(returnedTaskIDs: [task, TaskID(epoch: 1, serial: 2)], finishingTaskIDs: [TaskID(epoch: 1, serial: 5)])),
             .welcome(StudyWelcome(studyHash: "h", studyJSON: #"{"a": [1, 2], "s": "ü\n"}"#)),
+            .refused(WorkerRefusal(reason: "gfmc version \"gfmc 0.9\" differs from the coordinator's \"gfmc 1.0\"")),
             .task(TaskAssignment(taskID: task, studyHash: "h", trials: [TrialID(width: 8, index: 0), TrialID(width: 8, index: 1)])),
             .cancel(TaskCancellation(taskID: task)),
             .shutdown,

@@ -132,6 +132,24 @@ struct NPYLoaderTests {
         }
     }
 
+    @Test func shapesWhoseSizeOverflowsAreErrorsNotTraps() {
+        let shapes = ["(4611686018427387904, 4)", "(3037000500, 3037000500)", "(9223372036854775807,)",
+                      "(1152921504606846976, 1)"]   // the last: 2^60 entries fit, 2^63 bytes do not
+        for shape in shapes {
+            let bytes = Self.npy(descr: "<f8", fortran: false, shape: shape, payload: Self.f8([1, 2]))
+            do {
+                _ = try NPYMatrixLoader.parse(bytes, file: "huge.npy")
+                Issue.record("shape \(shape) was accepted")
+            } catch {
+                let text = String(describing: error)
+                #expect(text.hasPrefix("huge.npy: ") && text.contains("too large"), "\(shape): \(text)")
+            }
+        }
+        // A dimension beyond Int is a header error, not a trap.
+        let beyond = Self.npy(descr: "<f8", fortran: false, shape: "(99999999999999999999, 1)", payload: [])
+        #expect(throws: DataLoadError.self) { try NPYMatrixLoader.parse(beyond, file: "beyond.npy") }
+    }
+
     @Test func readsFilesWrittenByNumPy() throws {
         let dir = try TestSupport.temporaryDirectory()
         defer { TestSupport.remove(dir) }

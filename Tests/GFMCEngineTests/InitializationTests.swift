@@ -1,4 +1,5 @@
 import Foundation
+import GFMCModel
 import Testing
 import GFMCEngine
 import GFMCLinearAlgebra

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import GFMCEngine
 import GFMCLinearAlgebra
+import GFMCModel
 import GFMCStatistics
 
 /// A result with the measured wall time removed (everything else must be reproducible).
@@ -13,9 +14,7 @@ func reproducible(_ r: TrialResult) -> TrialResult {
 
 /// Bitwise comparison that treats NaN == NaN (TrialResult's synthesized == does not).
 func sameBits(_ a: TrialResult, _ b: TrialResult) throws -> Bool {
-    let encoder = JSONEncoder()
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-    encoder.outputFormatting = .sortedKeys
+    let encoder = GFMCJSON.encoder()
     return try encoder.encode(reproducible(a)) == encoder.encode(reproducible(b))
 }
 
@@ -90,7 +89,7 @@ struct TrialRunnerTests {
         let out = try TrialRunner.runExplicit(problem: problem, u0: Matrix(rowArrays: [[u]]), v0: Matrix(rowArrays: [[v]]),
                                               engine: engine, settings: Self.tight)
         let r = out.result
-        #expect(r.converged && r.stopReason == "converged")
+        #expect(r.converged && r.stopReason == .converged)
         let d = u * u - v * v
         let asymptotic = 2 * (d * d + 4 * y * y).squareRoot()
         // The trace slope over the final decade carries the integrator's error in the far tail (a few %).
@@ -158,7 +157,7 @@ struct TrialRunnerTests {
         var capped = IntegrationSettings()
         capped.maxSteps = 2
         let c = try TrialRunner.runExplicit(problem: problem, u0: u0, v0: v0, engine: .gram, settings: capped)
-        #expect(!c.result.converged && c.result.stopReason == "max_steps")
+        #expect(!c.result.converged && c.result.stopReason == .maxSteps)
         #expect(c.result.distanceFrobenius.isFinite)
     }
 
@@ -172,7 +171,7 @@ struct TrialRunnerTests {
                                                   v0: Matrix(rows: 1, cols: 3, repeating: scale), engine: engine,
                                                   settings: IntegrationSettings())
             #expect(!out.result.converged)
-            #expect(["numerical_error", "non_finite"].contains(out.result.stopReason))
+            #expect([.numericalError, .nonFinite].contains(out.result.stopReason))
         }
         let runner = try TrialRunner(problem: problem, initialization: .gaussian(sigmaU: 1e200, sigmaV: 1),
                                      engine: .sampled, settings: IntegrationSettings(), studySeed: 1)

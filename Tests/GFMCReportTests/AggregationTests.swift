@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import GFMCEngine
+import GFMCModel
 import GFMCReport
 import GFMCStatistics
+import GFMCTestSupport
+import Testing
 
 @Suite("Study summary aggregation")
 struct AggregationTests {
@@ -11,7 +12,7 @@ struct AggregationTests {
 
     @Test func summaryJSONIsIdenticalForOrderedShuffledDuplicatedAndResumedInputs() throws {
         let reference = try SummaryJSON.encode(StudySummary.make(trials: trials, manifest: manifest))
-        var rng = SplitMix64(seed: 77)
+        var rng = SeededGenerator(seed: 77)
         var shuffled = trials
         rng.shuffle(&shuffled)
         #expect(try SummaryJSON.encode(StudySummary.make(trials: shuffled, manifest: manifest)) != Data()
@@ -165,7 +166,7 @@ struct AllocatorTests {
         let a = try TrialAllocator(targets: [.eventProbabilityWilsonWidth(epsilon: 0.2, event: .theorem12Holds, delta: 0.01),
                                              .meanDistanceCIWidth(epsilon: 0.02, norm: .frobenius)],
                                    deltas: Fixtures.deltas, maximumTrialsPerWidth: 500)
-        var rng = SplitMix64(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         var shuffled = trials + trials.prefix(10)
         rng.shuffle(&shuffled)
         #expect(a.plan(trials: trials, widths: Fixtures.widths) == a.plan(trials: shuffled, widths: Fixtures.widths))

@@ -1,32 +1,7 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 import GFMCReport
-
-/// SplitMix64 (Steele et al. 2014) for deterministic synthetic trials.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-    mutating func normal() -> Double {
-        let u1 = 1 - uniform(), u2 = uniform()
-        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-    /// Fisher–Yates shuffle.
-    mutating func shuffle<T>(_ a: inout [T]) {
-        guard a.count > 1 else { return }
-        for i in stride(from: a.count - 1, to: 0, by: -1) {
-            let j = Int(next() % UInt64(i + 1))
-            a.swapAt(i, j)
-        }
-    }
-}
+import GFMCTestSupport
 
 enum Fixtures {
     static let deltas = [0.05, 0.01]
@@ -42,7 +17,7 @@ enum Fixtures {
     /// that, a Theorem 12 bound of 1.4·h^{−1/2}·(1 + 0.06·log(2/δ)) that fails for the largest ~10 % of draws, every 9th trial
     /// not converged (with a huge distance that must not enter the distance statistics).
     static func trials(perWidth: Int = 40, seed: UInt64 = 1) -> [TrialResult] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         var out: [TrialResult] = []
         for h in widths {
             for i in 0..<perWidth {
@@ -50,7 +25,7 @@ enum Fixtures {
                 let scale = 2 / Double(h).squareRoot()
                 let d = scale * exp(0.2 * rng.normal())
                 t.converged = i % 9 != 8
-                t.stopReason = t.converged ? "converged" : "max_steps"
+                t.stopReason = t.converged ? .converged : .maxSteps
                 t.steps = 100 + i
                 t.rhsEvaluations = 600 + 6 * i
                 t.finalTime = 12.5 + Double(i) / 7

@@ -2,9 +2,10 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML  // XMLParser on Linux
 #endif
-import Testing
-import GFMCEngine
+import GFMCModel
 import GFMCReport
+import GFMCTestSupport
+import Testing
 
 @Suite("summary.json, trials.csv, report.html and terminal writers")
 struct WriterTests {
@@ -12,7 +13,7 @@ struct WriterTests {
     let manifest = Fixtures.manifest()
 
     @Test func csvHasEveryColumnAndOneSortedRowPerDistinctTrial() throws {
-        var rng = SplitMix64(seed: 9)
+        var rng = SeededGenerator(seed: 9)
         var input = trials + trials.prefix(3)
         rng.shuffle(&input)
         let csv = TrialsCSV.make(trials: input, deltas: Fixtures.deltas)
@@ -47,7 +48,7 @@ struct WriterTests {
 
     @Test func csvQuotesTextWithCommas() {
         var t = trials[0]
-        t.stopReason = "odd, \"quoted\""
+        t.engine = "odd, \"quoted\""
         let csv = TrialsCSV.make(trials: [t], deltas: [])
         #expect(csv.contains(",\"odd, \"\"quoted\"\"\","))
     }

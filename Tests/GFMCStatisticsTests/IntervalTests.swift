@@ -1,5 +1,6 @@
-import Testing
 import GFMCStatistics
+import GFMCTestSupport
+import Testing
 
 @Suite("Proportion and mean intervals")
 struct IntervalTests {
@@ -70,7 +71,7 @@ struct IntervalTests {
     /// 0.9703 (computed with SciPy); the simulation's standard error is about 0.004, so [0.95, 0.99] fails
     /// for a Wald interval (exact coverage 0.879) but passes for a correct method.
     @Test func simulatedBinomialCoverage() throws {
-        var rng = SplitMix64(seed: 20_260_501)
+        var rng = SeededGenerator(seed: 20_260_501)
         let p = 0.1, n = 50, samples = 2000
         var wilsonHits = 0, cpHits = 0
         for _ in 0..<samples {
@@ -88,7 +89,7 @@ struct IntervalTests {
     /// 2000 normal samples of size 5: the t interval covers the mean ≈ 95 % (SE ≈ 0.005); a z interval
     /// (1.96 in place of t₄ = 2.776) would cover only ≈ 88 % and fail.
     @Test func simulatedStudentTCoverage() throws {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededGenerator(seed: 7)
         let mu = 3.0, sigma = 2.0, samples = 2000
         var hits = 0
         for _ in 0..<samples {
@@ -102,9 +103,9 @@ struct IntervalTests {
     /// The bootstrap interval is a pure function of the uniform stream, and for a large normal sample it is
     /// close to the t interval.
     @Test func bootstrapIsDeterministicAndSensible() throws {
-        var data = SplitMix64(seed: 99)
+        var data = SeededGenerator(seed: 99)
         let x = (0..<200).map { _ in 10 + data.normal() }
-        var r1 = SplitMix64(seed: 5), r2 = SplitMix64(seed: 5)
+        var r1 = SeededGenerator(seed: 5), r2 = SeededGenerator(seed: 5)
         let a = try #require(try MeanIntervals.bootstrapPercentile(x, resamples: 500) { r1.uniform() })
         let b = try #require(try MeanIntervals.bootstrapPercentile(x, resamples: 500) { r2.uniform() })
         #expect(a == b)

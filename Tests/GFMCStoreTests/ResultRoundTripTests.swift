@@ -1,6 +1,6 @@
 import Foundation
+import GFMCModel
 import Testing
-import GFMCEngine
 import GFMCStore
 
 @Suite struct ResultRoundTripTests {

@@ -1,5 +1,5 @@
 import Foundation
-import GFMCEngine
+import GFMCModel
 import GFMCStore
 
 func temporaryStorePath() throws -> (directory: URL, path: String) {
@@ -13,7 +13,7 @@ func sampleResult(width: Int, index: Int, converged: Bool = true) -> TrialResult
     var r = TrialResult(id: TrialID(width: width, index: index), engine: "weights", method: "flow")
     let base = Double(width) + Double(index) / 1000
     r.converged = converged
-    r.stopReason = converged ? "converged" : "max_steps"
+    r.stopReason = converged ? .converged : .maxSteps
     r.steps = 100 + index
     r.rhsEvaluations = 600 + index
     for (offset, path) in doubleFields.enumerated() { r[keyPath: path] = base / Double(offset + 3) }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import GFMCEngine
+import GFMCConcurrency
+import GFMCModel
 import GFMCStore
+import Testing
 
 @Suite struct StudyStoreTests {
     @Test func freshStoreRecordsStudyIdentity() throws {
@@ -103,7 +104,7 @@ import GFMCStore
 
         let batches = 40, perBatch = 5
         let done = DispatchSemaphore(value: 0)
-        let failure = FailureBox()
+        let failure = LockedValue<String?>(nil)
         let writerThread = Thread {
             do {
                 // The writer connection is used by this thread only from here on.
@@ -174,11 +175,4 @@ import GFMCStore
         } throws: { "\($0)".contains(missing) }
         #expect(!FileManager.default.fileExists(atPath: missing))
     }
-}
-
-final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var message: String?
-    func set(_ text: String) { lock.withLock { message = text } }
-    var value: String? { lock.withLock { message } }
 }

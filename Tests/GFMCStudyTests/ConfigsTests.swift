@@ -70,8 +70,10 @@ import Testing
         try "1,2\n3,5\n".write(to: dir.appendingPathComponent("x.csv"), atomically: true, encoding: .utf8)
         #expect(try StudyDescription.load(path: studyPath).identityHash != s.identityHash)
         try s.canonicalJSON.write(toFile: studyPath, atomically: true, encoding: .utf8)
-        #expect(throws: StudyError.self) { try StudyDescription.load(path: studyPath) }
-        do { _ = try StudyDescription.load(path: studyPath) } catch let e as StudyError { #expect(e.path == "data.x_sha256") }
+        #expect(throws: StudyInputError.self) { try StudyDescription.load(path: studyPath) }
+        do { _ = try StudyDescription.load(path: studyPath) } catch let e as StudyInputError {
+            #expect(e.key == "data.x_sha256" && e.file == s.data.xFile && e.kind == .data, "\(e)")
+        }
 
         #expect(throws: StudyError.unreadable(file: dir.appendingPathComponent("missing.json").path, reason: "no such file")) {
             try StudyDescription.load(path: dir.appendingPathComponent("missing.json").path)

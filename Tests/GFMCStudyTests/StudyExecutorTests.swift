@@ -1,6 +1,7 @@
 import Foundation
 import GFMCEngine
 import GFMCLinearAlgebra
+import GFMCModel
 import GFMCStudy
 import Testing
 
@@ -165,17 +166,18 @@ import Testing
         #expect(r.converged && r.finalLoss < 1e-10)
 
         try "1,0,0\n0,3,0\n".write(to: dir.appendingPathComponent("x.csv"), atomically: true, encoding: .utf8)
-        #expect(throws: StudyError.self) { try StudyExecutor(study: s) }
+        do {
+            _ = try StudyExecutor(study: s)
+            Issue.record("a data file whose digest changed must be refused")
+        } catch let error as StudyInputError {
+            #expect(error.key == "data.x_sha256" && error.file == s.data.xFile, "\(error)")
+        }
     }
 }
 
 /// Compares trial results through their lossless JSON (NaN-aware: NaN fields compare equal to NaN).
 enum TrialResultEquality {
     static func key(_ r: TrialResult) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                      nan: "nan")
-        return String(decoding: try encoder.encode(r), as: UTF8.self)
+        String(decoding: try GFMCJSON.encoder().encode(r), as: UTF8.self)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GFMCEngine
+import GFMCModel
 import GFMCStudy
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import GFMCBenchmarks
 import GFMCCommandLine
 import GFMCEngine
 import GFMCLinearAlgebra
@@ -89,7 +90,7 @@ import Testing
     @Test func goalVerdictsFollowTheMeasurements() throws {
         var report = BenchReport(command: "gfmc bench", machineAtStart: BenchMachine.current(directory: "/"))
         func timing(_ s: Double) -> BenchTrialTiming {
-            BenchTrialTiming(index: 0, seconds: s, steps: 10, rhsEvaluations: 60, converged: true, stopReason: "converged")
+            BenchTrialTiming(index: 0, seconds: s, steps: 10, rhsEvaluations: 60, converged: true, stopReason: .converged)
         }
         report.engines = [BenchEngineMeasurement(engineCase: .sampledFlow, width: 2000, trials: [timing(0.02), timing(0.03), timing(0.01)]),
                           BenchEngineMeasurement(engineCase: .weightsFlow, width: 2000, trials: [timing(3)])]

@@ -1,9 +1,12 @@
 import Foundation
+import GFMCApplication
 import GFMCCommandLine
 import GFMCEngine
+import GFMCModel
 import GFMCRuntime
 import GFMCStore
 import GFMCStudy
+import GFMCTestSupport
 import GFMCTransport
 import Testing
 
@@ -225,44 +228,6 @@ extension SystemTests {
             let again = try await gfmcCommand(harness, "keygen-again", ["keygen", "--out", prefix])
             #expect(again.code == 1, "\(again.log)")
             #expect(try CurveKeyPairFiles.read(prefix).publicKey == pair.publicKey, "an existing key was overwritten")
-        }
-
-        @Test("CURVE with keygen'd keys: an authorized worker completes the study; a worker with an unlisted key gets nothing")
-        func curveAuthorizedWorkers() async throws {
-            let harness = try Harness("command-curve")
-            defer { harness.cleanup() }
-            let study = Self.tiny
-            let studyPath = try study.write(into: harness.directory.path)
-            let keys = try harness.directory.subdirectory("keys")
-            let authorized = try harness.directory.subdirectory("authorized")
-            for name in ["coordinator", "good", "stranger"] {
-                let r = try await gfmcCommand(harness, "keygen-\(name)", ["keygen", "--out", keys + "/" + name])
-                try #require(r.code == 0, "\(r.log)")
-            }
-            try FileManager.default.copyItem(atPath: keys + "/good.pub", toPath: authorized + "/good.pub")
-            let endpoint = "tcp://127.0.0.1:\(try freeLoopbackPort())"
-            let out = harness.directory.file("run")
-            let coordinator = try harness.gfmc.coordinator(
-                study: studyPath, bind: endpoint, out: out,
-                extra: ["--curve-secret-key", keys + "/coordinator.key", "--authorized-keys", authorized])
-            let binary = try GFMCBinary.path()
-            func worker(_ name: String) throws -> ChildProcess {
-                try harness.group.start(name: "worker-\(name)", executable: binary,
-                                        arguments: ["worker", "--connect", endpoint, "--curve-server-key", keys + "/coordinator.pub",
-                                                    "--curve-secret-key", keys + "/\(name).key", "--give-up-after", "8"],
-                                        environment: GFMCProcesses.childEnvironment)
-            }
-            let stranger = try worker("stranger")
-            // Alone, the stranger gets no trial.
-            await pause(seconds: 2)
-            #expect(((try? StoreProbe.count(in: out)) ?? 0) == 0)
-            let good = try worker("good")
-            let code = await coordinator.waitForExit(timeout: 60)
-            try #require(code == 0, "\(harness.group.describeAll())")
-            #expect(await good.waitForExit(timeout: 20) == 0, "\(good.describe())")
-            #expect(try TrialsCSV(runDirectory: out).keys() == study.expectedKeys)
-            // The stranger never heard from the coordinator and gives up (exit 1).
-            #expect(await stranger.waitForExit(timeout: 20) == 1, "\(stranger.describe())")
         }
 
         @Test("status and report on a directory that is not a run directory fail naming it")

@@ -19,6 +19,27 @@ extension SystemTests {
             #expect(difference == nil, "\(difference ?? "")")
         }
 
+        /// Small studies for the engines that integrate the full flow (the reduced Gram flow, and the weights
+        /// themselves): their trials cost more than `sampled`'s, so fewer of them.
+        static let engineStudies = [
+            TestStudy(name: "systest-gram", widths: [8, 24], trials: 30, engine: "gram"),
+            TestStudy(name: "systest-weights", widths: [8, 24], trials: 30, engine: "weights"),
+        ]
+
+        @Test("gram and weights engines, 1 worker and 3 workers: byte-identical trials.csv",
+              arguments: Self.engineStudies)
+        func otherEnginesAgreeAcrossWorkerCounts(_ study: TestStudy) async throws {
+            let reference = try await ReferenceRuns.shared.trials(of: study)
+            let harness = try Harness("determinism-\(study.engine)")
+            defer { harness.cleanup() }
+            let studyPath = try study.write(into: harness.directory.path)
+            let three = try await harness.gfmc.runToCompletion(study: studyPath, workers: 3,
+                                                               out: harness.directory.file("three"), timeout: 120)
+            #expect(try three.keys() == study.expectedKeys)
+            let difference = three.firstDifference(from: reference)
+            #expect(difference == nil, "\(study.engine): \(difference ?? "")")
+        }
+
         @Test("trials.csv has the contract's columns, one row per trial sorted by width then trial")
         func trialsCSVShape() async throws {
             let study = SharedStudies.twoThousand

@@ -1,4 +1,5 @@
 import Foundation
+import GFMCApplication
 import GFMCCommandLine
 import Testing
 
@@ -36,12 +37,10 @@ extension SystemTests {
             let stored = try StoreProbe.count(in: out)
             try #require(stored < study.totalTrials, "the stop must land mid-study (\(stored) stored); make the study longer")
 
-            // Resume with the worker that stayed (a coordinator stop may also have told it to leave: then start
-            // a fresh one).
+            // Resume. The coordinator's stop may or may not have told the staying worker to leave (no timing guess
+            // decides which): a fresh worker joins in any case, so the resumed study always has one.
             let second = try harness.gfmc.coordinator(study: studyPath, bind: endpoint, out: out)
-            if await staying.waitForExit(timeout: 0.5) != nil {
-                _ = try harness.gfmc.worker(connect: endpoint)
-            }
+            _ = try harness.gfmc.worker(connect: endpoint)
             let code = await second.waitForExit(timeout: 150)
             try #require(code == 0, "resumed coordinator: \(String(describing: code))\n\(harness.group.describeAll())")
 
@@ -50,6 +49,8 @@ extension SystemTests {
             #expect(try StoreProbe.recordedKeys(in: out) == study.expectedKeys)
             let difference = csv.firstDifference(from: reference)
             #expect(difference == nil, "\(difference ?? "")")
+            // The staying worker left cleanly, on the first coordinator's stop or on the second one's shutdown.
+            #expect(await staying.waitForExit(timeout: 30) == 0, "\(staying.describe())")
         }
     }
 }

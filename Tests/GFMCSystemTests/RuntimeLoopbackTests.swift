@@ -1,6 +1,9 @@
 import Foundation
+import GFMCBenchmarks
+import GFMCConcurrency
 import GFMCCoordination
 import GFMCEngine
+import GFMCModel
 import GFMCRuntime
 import GFMCStore
 import GFMCTransport
@@ -27,16 +30,16 @@ struct RuntimeLoopbackTests {
         #expect(results.allSatisfy(matchesFake))
     }
 
-    func workerSummaryMissing(_ worker: RuntimeBackgroundRun<WorkerRunSummary>) -> Bool {
+    func workerSummaryMissing(_ worker: BackgroundThread<WorkerRunSummary>) -> Bool {
         worker.wait(seconds: 0) == nil
     }
 
-    func startCoordinator(_ options: CoordinatorOptions) -> (RuntimeBackgroundRun<CoordinatorRunSummary>, String?) {
+    func startCoordinator(_ options: CoordinatorOptions) -> (BackgroundThread<CoordinatorRunSummary>, String?) {
         var options = options
-        let endpoint = RuntimeBox<String>()
+        let endpoint = LockedValue<String?>(nil)
         options.onListening = { endpoint.set($0) }
         let fixed = options
-        let run = RuntimeBackgroundRun("coordinator") { try CoordinatorRuntime.run(fixed) }
+        let run = BackgroundThread("coordinator") { try CoordinatorRuntime.run(fixed) }
         return (run, endpoint.await(seconds: 10))
     }
 
@@ -53,7 +56,7 @@ struct RuntimeLoopbackTests {
         let address = try #require(endpoint)
         let executor = runtimeFakeExecutor(secondsPerTrial: 0.0005, expectedHash: runtimeStudy.hash)
         let workers = [2, 1].enumerated().map { index, slots in
-            RuntimeBackgroundRun("worker\(index)") {
+            BackgroundThread("worker\(index)") {
                 try WorkerRuntime.run(runtimeFastWorkerOptions(endpoint: address, slots: slots, executor: executor))
             }
         }
@@ -70,7 +73,7 @@ struct RuntimeLoopbackTests {
         #expect(computed >= trials.count)
         try checkStore(options.storePath, trials: trials)
         let report = try CoordinatorStatusReport.read(from: dir + "/status.json")
-        #expect(report.state == "complete" && report.status.done == trials.count)
+        #expect(report.state == .complete && report.status.done == trials.count)
         #expect(report.endpoint == address)
     }
 
@@ -94,7 +97,7 @@ struct RuntimeLoopbackTests {
         var workerOptions = runtimeFastWorkerOptions(endpoint: address, slots: 2, executor: runtimeFakeExecutor(secondsPerTrial: 0.002))
         workerOptions.log = { logs.append($0) }
         let fixedWorkerOptions = workerOptions
-        let worker = RuntimeBackgroundRun("worker") { try WorkerRuntime.run(fixedWorkerOptions) }
+        let worker = BackgroundThread("worker") { try WorkerRuntime.run(fixedWorkerOptions) }
 
         let firstSummary = try #require(first.wait(seconds: 60)).get()
         #expect(firstSummary.ending == .stopped)
@@ -136,7 +139,7 @@ struct RuntimeLoopbackTests {
         var workerOptions = runtimeFastWorkerOptions(endpoint: address, slots: 2, executor: runtimeFakeExecutor(secondsPerTrial: 0.002))
         workerOptions.log = { workerLogs.append($0) }
         let fixedWorkerOptions = workerOptions
-        let worker = RuntimeBackgroundRun("worker") { try WorkerRuntime.run(fixedWorkerOptions) }
+        let worker = BackgroundThread("worker") { try WorkerRuntime.run(fixedWorkerOptions) }
 
         // An attacker on its own DEALER.
         let context = try ZMQContext()
@@ -201,7 +204,7 @@ struct RuntimeLoopbackTests {
         leaving.stop = stop
         leaving.identity = "leaving"
         let fixedLeaving = leaving
-        let leaver = RuntimeBackgroundRun("leaver") { try WorkerRuntime.run(fixedLeaving) }
+        let leaver = BackgroundThread("leaver") { try WorkerRuntime.run(fixedLeaving) }
         Thread.sleep(forTimeInterval: 0.3)
         stop.request("SIGTERM (test)")
         let leaverSummary = try #require(leaver.wait(seconds: 20)).get()
@@ -211,7 +214,7 @@ struct RuntimeLoopbackTests {
         var staying = runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor())
         staying.log = { stayerLogs.append($0) }
         let fixedStaying = staying
-        let stayer = RuntimeBackgroundRun("stayer") { try WorkerRuntime.run(fixedStaying) }
+        let stayer = BackgroundThread("stayer") { try WorkerRuntime.run(fixedStaying) }
         let summary = try #require(coordinator.wait(seconds: 60)).get()
         #expect(summary.ending == .complete)
         #expect(try #require(stayer.wait(seconds: 10), "\(stayerLogs.all) \(logs.all)").get().ending == .shutdown)
@@ -232,7 +235,7 @@ struct RuntimeLoopbackTests {
         options.log = { logs.append($0) }
         let (coordinator, endpoint) = startCoordinator(options)
         let address = try #require(endpoint)
-        let honest = RuntimeBackgroundRun("honest") {
+        let honest = BackgroundThread("honest") {
             try WorkerRuntime.run(runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor(secondsPerTrial: 0.001)))
         }
         // Three "workers" that announce themselves, take their tasks and die without a word.
@@ -276,9 +279,9 @@ struct RuntimeLoopbackTests {
         let (coordinator, endpoint) = startCoordinator(options)
         let address = try #require(endpoint)
         let broken = runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor(expectedHash: "some other study"))
-        let result = try #require(RuntimeBackgroundRun("broken") { try WorkerRuntime.run(broken) }.wait(seconds: 10))
+        let result = try #require(BackgroundThread("broken") { try WorkerRuntime.run(broken) }.wait(seconds: 10))
         #expect(throws: WorkerStudyError.self) { try result.get() }
-        let good = RuntimeBackgroundRun("good") {
+        let good = BackgroundThread("good") {
             try WorkerRuntime.run(runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor()))
         }
         let summary = try #require(coordinator.wait(seconds: 60)).get()
@@ -293,7 +296,7 @@ struct RuntimeLoopbackTests {
         var options = WorkerOptions(endpoint: "tcp://127.0.0.1:1", slots: 1, executor: runtimeFakeExecutor())
         options.giveUpAfterSeconds = 0.3
         let fixed = options
-        let summary = try #require(RuntimeBackgroundRun("lonely") { try WorkerRuntime.run(fixed) }.wait(seconds: 10)).get()
+        let summary = try #require(BackgroundThread("lonely") { try WorkerRuntime.run(fixed) }.wait(seconds: 10)).get()
         #expect(summary.ending == .gaveUp)
         #expect(summary.tasksCompleted == 0)
     }
@@ -341,27 +344,27 @@ struct RuntimeCurveTests {
         options.farewellSeconds = 0.5
         options.curve = CoordinatorCurveKeys(publicKey: server.publicKey, secretKey: server.secretKey,
                                              allowedWorkerKeys: [allowed.publicKey])
-        let endpoint = RuntimeBox<String>()
+        let endpoint = LockedValue<String?>(nil)
         options.onListening = { endpoint.set($0) }
         let fixed = options
-        let coordinator = RuntimeBackgroundRun("coordinator") { try CoordinatorRuntime.run(fixed) }
+        let coordinator = BackgroundThread("coordinator") { try CoordinatorRuntime.run(fixed) }
         let address = try #require(endpoint.await(seconds: 10))
 
-        // The stranger knows the server key but is not on the allowlist: it never hears back.
+        // The stranger knows the server key but is not on the allowlist: refused at the handshake, and told so.
         var strangerOptions = runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor())
         strangerOptions.curve = WorkerCurveKeys(serverPublicKey: server.publicKey, publicKey: stranger.publicKey,
                                                 secretKey: stranger.secretKey)
-        strangerOptions.giveUpAfterSeconds = 1
+        strangerOptions.giveUpAfterSeconds = 8
         let fixedStranger = strangerOptions
-        let strangerRun = RuntimeBackgroundRun("stranger") { try WorkerRuntime.run(fixedStranger) }
-        let strangerSummary = try #require(strangerRun.wait(seconds: 10)).get()
-        #expect(strangerSummary.ending == .gaveUp && strangerSummary.tasksCompleted == 0)
+        let strangerRun = BackgroundThread("stranger") { try WorkerRuntime.run(fixedStranger) }
+        let strangerResult = try #require(strangerRun.wait(seconds: 15))
+        #expect { _ = try strangerResult.get() } throws: { ($0 as? HandshakeRefusal)?.cause == .keyNotAuthorized }
 
         var workerOptions = runtimeFastWorkerOptions(endpoint: address, slots: 1, executor: runtimeFakeExecutor())
         workerOptions.curve = WorkerCurveKeys(serverPublicKey: server.publicKey, publicKey: allowed.publicKey,
                                               secretKey: allowed.secretKey)
         let fixedWorker = workerOptions
-        let worker = RuntimeBackgroundRun("allowed") { try WorkerRuntime.run(fixedWorker) }
+        let worker = BackgroundThread("allowed") { try WorkerRuntime.run(fixedWorker) }
         let summary = try #require(coordinator.wait(seconds: 60)).get()
         #expect(summary.ending == .complete && summary.status.done == trials.count)
         #expect(try #require(worker.wait(seconds: 10)).get().ending == .shutdown)

@@ -1,41 +1,13 @@
 import Foundation
+import GFMCConcurrency
 import GFMCCoordination
 import GFMCEngine
+import GFMCModel
 import GFMCRuntime
 
-/// Runs a throwing body on its own thread; `wait` collects the result with a deadline.
-final class RuntimeBackgroundRun<T: Sendable>: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
-    private var outcome: Result<T, Error>?
-
-    init(_ name: String, _ body: @escaping @Sendable () throws -> T) {
-        let thread = Thread { [self] in
-            let result = Result { try body() }
-            lock.withLock { outcome = result }
-            done.signal()
-        }
-        thread.name = name
-        thread.start()
-    }
-
-    /// nil if the body did not finish within `seconds`.
-    func wait(seconds: Double) -> Result<T, Error>? {
-        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-        done.signal()  // later waits return at once
-        return lock.withLock { outcome }
-    }
-}
-
-/// A value set from another thread.
-final class RuntimeBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: T?
-    func set(_ value: T) { lock.withLock { stored = value } }
-    var value: T? { lock.withLock { stored } }
-
-    /// Polls until set (bounded).
-    func await(seconds: Double) -> T? {
+extension LockedValue {
+    /// Polls until the optional value is set (bounded).
+    func await<Wrapped>(seconds: Double) -> Wrapped? where Value == Wrapped? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if let value { return value }
@@ -46,18 +18,17 @@ final class RuntimeBox<T: Sendable>: @unchecked Sendable {
 }
 
 /// Collects log lines from any thread.
-final class RuntimeLogSink: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
+final class RuntimeLogSink: Sendable {
+    private let lines = LockedValue<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.value }
 }
 
 /// The deterministic stand-in for the engine: every field a function of the trial identity.
 func runtimeFakeResult(_ id: TrialID) -> TrialResult {
     var r = TrialResult(id: id, engine: "sampled", method: "flow")
     r.converged = id.index % 7 != 3
-    r.stopReason = r.converged ? "converged" : "max_steps"
+    r.stopReason = r.converged ? .converged : .maxSteps
     r.steps = id.width * 1000 + id.index
     r.distanceFrobenius = 1.0 / Double(id.width) + Double(id.index) * 1e-6
     r.distanceOperator = r.distanceFrobenius * 0.75

@@ -1,7 +1,9 @@
 import Foundation
+import GFMCConcurrency
 import GFMCCoordination
 import GFMCEngine
 import GFMCLinearAlgebra
+import GFMCModel
 import GFMCRuntime
 import GFMCStore
 import GFMCStudy
@@ -19,9 +21,7 @@ extension SystemTests {
         /// Every stored trial, in (width, index) order, as canonical JSON with the measured `wallSeconds` zeroed
         /// (JSON, because NaN fields make `TrialResult ==` false for identical records).
         static func canonical(_ results: [TrialResult]) throws -> [String] {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            let encoder = GFMCJSON.encoder()
             return try results.sorted { $0.id < $1.id }.map { result in
                 var copy = result
                 copy.wallSeconds = 0
@@ -46,13 +46,13 @@ extension SystemTests {
                                              trials: try #require(study.trialIDs))
             options.settings = settings
             options.farewellSeconds = 0.3
-            let endpoint = RuntimeBox<String>()
+            let endpoint = LockedValue<String?>(nil)
             options.onListening = { endpoint.set($0) }
             let fixedOptions = options
-            let coordinator = RuntimeBackgroundRun("coordinator-\(label)") { try CoordinatorRuntime.run(fixedOptions) }
+            let coordinator = BackgroundThread("coordinator-\(label)") { try CoordinatorRuntime.run(fixedOptions) }
             let address = try #require(endpoint.await(seconds: 10), "coordinator \(label) did not start listening")
             let workerRuns = (0..<workers).map { index in
-                RuntimeBackgroundRun("worker-\(label)-\(index)") {
+                BackgroundThread("worker-\(label)-\(index)") {
                     var workerOptions = WorkerOptions(endpoint: address, slots: 1, executor: realExecutor())
                     workerOptions.giveUpAfterSeconds = 30
                     return try WorkerRuntime.run(workerOptions)

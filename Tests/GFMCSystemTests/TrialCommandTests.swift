@@ -1,4 +1,5 @@
 import Foundation
+import GFMCApplication
 import GFMCCommandLine
 import GFMCStudy
 import Testing

@@ -1,10 +1,11 @@
 import Foundation
+import GFMCTestSupport
 import Testing
 
 extension SystemTests {
     @Suite("Worker crashes: SIGKILLed workers lose no trial and duplicate none")
     struct WorkerCrashes {
-        @Test("Workers SIGKILLed at seeded random moments and replaced: every trial once, same trials.csv")
+        @Test("Workers SIGKILLed at seeded random progress points and replaced: every trial once, same trials.csv")
         func killedWorkersAreReplaced() async throws {
             let study = SharedStudies.twoThousand
             let reference = try await ReferenceRuns.shared.trials(of: study)
@@ -21,28 +22,35 @@ extension SystemTests {
             let started = await harness.waitForStoredTrials(in: out, atLeast: 1, timeout: 60)
             try #require(started != nil, "the study never started:\n\(harness.group.describeAll())")
 
+            // Each kill fires on observed progress, not on a clock: kill k waits until the store holds a seeded random
+            // number of trials in the k-th of `maxKills + 1` equal slices of the study, so every kill lands mid-study
+            // on any machine speed (the last slice is left for the survivors).
             var generator = SeededGenerator(seed: 0x5EED_2026)
             let maxKills = 8
+            let slice = study.totalTrials / (maxKills + 1)
             var kills = 0
             var killedPIDs: [Int32] = []
-            for _ in 0..<maxKills {
-                await pause(seconds: Double.random(in: 0.1...0.35, using: &generator))
+            for k in 0..<maxKills {
+                let trigger = k * slice + Int.random(in: 1...slice, using: &generator)
+                let reached = await harness.waitForStoredTrials(in: out, atLeast: trigger, timeout: 60)
+                try #require(reached != nil, "the study stalled before \(trigger) trials:\n\(harness.group.describeAll())")
                 let victim = Int.random(in: 0..<workers.count, using: &generator)
-                guard coordinator.isRunning, workers[victim].isRunning else { break }
+                try #require(coordinator.isRunning && workers[victim].isRunning,
+                             "kill \(k + 1) at \(trigger) stored trials found no study to disturb:\n\(harness.group.describeAll())")
                 workers[victim].kill(SIGKILL)
                 let status = await workers[victim].waitForExit(timeout: 10)
-                // Exit 0: the study ended and the worker left on the coordinator's shutdown just before the
-                // signal (a race the test cannot exclude); the kill did not happen, so it is not counted.
-                if status == 0 { break }
                 #expect(status == 128 + SIGKILL, "worker \(workers[victim].pid) did not die of SIGKILL: \(String(describing: status))")
                 killedPIDs.append(workers[victim].pid)
                 kills += 1
                 workers[victim] = try harness.gfmc.worker(connect: endpoint)
             }
+            let storedAfterKills = try StoreProbe.count(in: out)
+            try #require(storedAfterKills < study.totalTrials,
+                         "the last kill must land mid-study (\(storedAfterKills) of \(study.totalTrials) stored)")
 
             let code = await coordinator.waitForExit(timeout: 150)
             try #require(code == 0, "coordinator: \(String(describing: code))\n\(harness.group.describeAll())")
-            #expect(kills >= 3, "only \(kills) kills (\(killedPIDs)) happened before the study ended; the study is too short to test crashes")
+            #expect(kills == maxKills, "only \(kills) kills (\(killedPIDs))")
             print("worker-crash test: SIGKILLed workers \(killedPIDs)")
 
             let csv = try TrialsCSV(runDirectory: out)

@@ -10,12 +10,14 @@
 #   lab.sh exec PREFIX I CMD…     run CMD inside host I (replaces this shell: the caller's PID is CMD's PID)
 #   lab.sh down PREFIX            SIGKILL every process inside the namespaces (by PID), then delete them (idempotent)
 #   lab.sh cut PREFIX I           take host I's link down;   lab.sh heal PREFIX I   bring it back
+#   lab.sh loss PREFIX I P        drop P % of host I's packets at random, each way (iptables statistic rules on its
+#                                 eth0, inside the host); P = 0 removes them
 #   lab.sh list PREFIX            the namespaces of this lab, one per line
 #
 # PREFIX: letters, digits and '-', at most 20 characters (namespace names must stay short and unique per lab).
 set -euo pipefail
 
-usage="usage: lab.sh check | up PREFIX N | exec PREFIX I CMD… | down PREFIX | cut PREFIX I | heal PREFIX I | list PREFIX"
+usage="usage: lab.sh check | up PREFIX N | exec PREFIX I CMD… | down PREFIX | cut PREFIX I | heal PREFIX I | loss PREFIX I P | list PREFIX"
 cmd=${1:?$usage}
 
 if [[ $cmd == check ]]; then
@@ -28,6 +30,9 @@ if [[ $cmd == check ]]; then
         echo "lab.sh: cannot create a bridge inside a namespace: $err"; ok=0
     elif ! err=$(ip -n "$probe" link add eth0 type veth peer name vprobe 2>&1); then
         echo "lab.sh: cannot create a veth pair inside a namespace: $err"; ok=0
+    fi
+    if [[ $ok == 1 ]] && ! err=$(ip netns exec "$probe" iptables -A INPUT -m statistic --mode random --probability 0.2 -j DROP 2>&1); then
+        echo "lab.sh: cannot add a random-loss rule inside a namespace (iptables statistic): $err"; ok=0
     fi
     ip netns delete "$probe" 2>/dev/null || true
     [[ $ok == 1 ]] && exit 0 || exit 1
@@ -87,6 +92,18 @@ exec)
 down) down ;;
 cut)  ip -n "$(host_ns "${3:?missing host}")" link set eth0 down ;;
 heal) ip -n "$(host_ns "${3:?missing host}")" link set eth0 up ;;
+loss)
+    ns=$(host_ns "${3:?missing host}")
+    percent=${4:?missing loss percentage}
+    if ! [[ $percent =~ ^[0-9]+$ ]] || (( percent > 100 )); then echo "lab.sh: loss must be 0…100, got '$percent'" >&2; exit 64; fi
+    ip netns exec "$ns" iptables -F INPUT
+    ip netns exec "$ns" iptables -F OUTPUT
+    if (( percent > 0 )); then
+        probability=$(printf '0.%02d' "$percent"); (( percent == 100 )) && probability=1
+        ip netns exec "$ns" iptables -A INPUT -i eth0 -m statistic --mode random --probability "$probability" -j DROP
+        ip netns exec "$ns" iptables -A OUTPUT -o eth0 -m statistic --mode random --probability "$probability" -j DROP
+    fi
+    ;;
 list) lab_namespaces ;;
 *) echo "lab.sh: unknown command $cmd; $usage" >&2; exit 64 ;;
 esac

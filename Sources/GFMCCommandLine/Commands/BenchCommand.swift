@@ -1,12 +1,40 @@
 import Foundation
+import GFMCApplication
+import GFMCBenchmarks
 import GFMCEngine
 import GFMCLinearAlgebra
+import GFMCModel
 
 /// `gfmc bench`: times the engines on the paper's wide-network problem against a NumPy/SciPy baseline run in
 /// the same process tree, the `weights` right-hand side against bare BLAS, the whole paper study, and the
 /// coordinator; prints Markdown tables (progress on stderr) and optionally writes JSON.
 struct BenchCommand: GFMCCommand {
     static let parts = ["engines", "baseline", "rhs", "study", "coordinator"]
+
+    struct Options: CommandOptions {
+        let quick = Option.flag("quick", help: "A version that finishes in under a minute on an idle machine: widths 500,2000, 1 repetition, no sampled-gd, 3-second budgets (so GD times are extrapolated), 5 study trials per width, 200 dispatch tasks; explicit options still win.")
+        let parts = Option.list("parts", help: "Which parts run: \(BenchCommand.parts.joined(separator: ",")).", defaultValue: BenchCommand.parts.joined(separator: ","))
+        let widths = Option.list("widths", help: "Widths h for the engines, baseline and rhs parts.", defaultValue: "500,2000,10000")
+        let sampledWidths = Option.list("sampled-widths", help: "Extra widths for sampled-flow only (empty string for none).", defaultValue: "1000000,1000000000")
+        let engines = Option.list("engines", help: "Engine cases: \(BenchEngineCase.allCases.map(\.rawValue).joined(separator: ",")).", defaultValue: "all")
+        let repetitions = Option.int("repetitions", short: "r", valueName: "K", help: "Trials timed per engine and width (indices 0..K-1).", defaultValue: "3", in: 1...1000)
+        let baselineRepetitions = Option.int("baseline-repetitions", valueName: "K", help: "Python trials per method and width (the first K of the same starts).", defaultValue: "1", in: 1...100)
+        let baselineMethods = Option.list("baseline-methods", help: "gd, ivp or both.", defaultValue: "gd,ivp")
+        let maxTrialSeconds = Option.double("max-trial-seconds", valueName: "S", help: "Budget per weights-gd trial before extrapolating.", defaultValue: "60", requirement: "> 0") { $0 > 0 }
+        let baselineGDMaxSeconds = Option.double("baseline-gd-max-seconds", valueName: "S", help: "Budget per Python GD trial before extrapolating.", defaultValue: "200", requirement: "> 0") { $0 > 0 }
+        let ivpMaxSeconds = Option.double("ivp-max-seconds", valueName: "S", help: "Budget per solve_ivp trial (a stopped one is a lower bound).", defaultValue: "900", requirement: "> 0") { $0 > 0 }
+        let studyTrials = Option.int("study-trials", valueName: "T", help: "Trials per width in the study part (1000 = the goal, run in full).", defaultValue: "1000", in: 1...100_000)
+        let studyThreads = Option.int("study-threads", valueName: "K", help: "Threads for the study part.", defaultValue: "2", in: 1...256)
+        let studyMethod = Option.choice("study-method", valueName: "METHOD", help: "flow or gd for the study part.", defaultValue: "flow", among: [FlowMethod.flow, .gd])
+        let coordinatorTasks = Option.int("coordinator-tasks", valueName: "N", help: "Trivial tasks for the dispatch-throughput measurement.", defaultValue: "2000", in: 1...10_000_000)
+        let coordinatorStudyTrials = Option.int("coordinator-study-trials", valueName: "T", help: "Trials per width of the CPU-bound study timed with 1 and 2 workers.", defaultValue: "100", in: 1...100_000)
+        let baseline = Option.string("baseline", valueName: "PATH", help: "The Python baseline script.", defaultValue: "tools/baseline/wide_network.py")
+        let python = Option.string("python", valueName: "EXE", help: "Python interpreter.", defaultValue: "python3")
+        let dataSeed = Option.uint64("data-seed", valueName: "SEED", help: "Seed of X, Θ and ε.", defaultValue: "530")
+        let seed = Option.uint64("seed", valueName: "SEED", help: "Study seed of the initial weights.", defaultValue: "53")
+        let json = Option.string("json", valueName: "FILE", help: "Also write every measurement as JSON to FILE.")
+    }
+    static let options = Options()
 
     static let configuration = CommandConfiguration(
         name: "bench",
@@ -22,35 +50,13 @@ struct BenchCommand: GFMCCommand {
           study        the paper's 20-width study through the engine on --study-threads threads \
         (--study-trials per width; below 1000 the time is extrapolated, and the table says so).
           coordinator  round-trip dispatch throughput with trivial tasks, and the speed-up of 2 workers \
-        over 1 on a CPU-bound study (gfmc run --workers K when that command exists, else worker threads).
+        over 1 on a CPU-bound study (gfmc run --workers K).
         A weights-gd trial predicted to exceed --max-trial-seconds, or a Python GD trial exceeding \
         --baseline-gd-max-seconds, is cut and extrapolated to the iteration count of the Gram-form GD on the \
         same start, and marked so. \
         All gfmc timings use one BLAS thread. Run on an otherwise idle machine: the load average is recorded.
         """,
-        options: [
-            .flag("quick", help: "A version that finishes in under a minute on an idle machine: widths 500,2000, 1 repetition, no sampled-gd, 3-second budgets (so GD times are extrapolated), 5 study trials per width, 200 dispatch tasks; explicit options still win."),
-            .value("parts", valueName: "LIST", help: "Which parts run: \(parts.joined(separator: ",")).", defaultValue: parts.joined(separator: ",")),
-            .value("widths", valueName: "LIST", help: "Widths h for the engines, baseline and rhs parts.", defaultValue: "500,2000,10000"),
-            .value("sampled-widths", valueName: "LIST", help: "Extra widths for sampled-flow only (empty string for none).", defaultValue: "1000000,1000000000"),
-            .value("engines", valueName: "LIST", help: "Engine cases: \(BenchEngineCase.allCases.map(\.rawValue).joined(separator: ",")).", defaultValue: "all"),
-            .value("repetitions", short: "r", valueName: "K", help: "Trials timed per engine and width (indices 0..K-1).", defaultValue: "3"),
-            .value("baseline-repetitions", valueName: "K", help: "Python trials per method and width (the first K of the same starts).", defaultValue: "1"),
-            .value("baseline-methods", valueName: "LIST", help: "gd, ivp or both.", defaultValue: "gd,ivp"),
-            .value("max-trial-seconds", valueName: "S", help: "Budget per weights-gd trial before extrapolating.", defaultValue: "60"),
-            .value("baseline-gd-max-seconds", valueName: "S", help: "Budget per Python GD trial before extrapolating.", defaultValue: "200"),
-            .value("ivp-max-seconds", valueName: "S", help: "Budget per solve_ivp trial (a stopped one is a lower bound).", defaultValue: "900"),
-            .value("study-trials", valueName: "T", help: "Trials per width in the study part (1000 = the goal, run in full).", defaultValue: "1000"),
-            .value("study-threads", valueName: "K", help: "Threads for the study part.", defaultValue: "2"),
-            .value("study-method", valueName: "METHOD", help: "flow or gd for the study part.", defaultValue: "flow", allowedValues: ["flow", "gd"]),
-            .value("coordinator-tasks", valueName: "N", help: "Trivial tasks for the dispatch-throughput measurement.", defaultValue: "2000"),
-            .value("coordinator-study-trials", valueName: "T", help: "Trials per width of the CPU-bound study timed with 1 and 2 workers.", defaultValue: "100"),
-            .value("baseline", valueName: "PATH", help: "The Python baseline script.", defaultValue: "tools/baseline/wide_network.py"),
-            .value("python", valueName: "EXE", help: "Python interpreter.", defaultValue: "python3"),
-            .value("data-seed", valueName: "SEED", help: "Seed of X, Θ and ε.", defaultValue: "530"),
-            .value("seed", valueName: "SEED", help: "Study seed of the initial weights.", defaultValue: "53"),
-            .value("json", valueName: "FILE", help: "Also write every measurement as JSON to FILE."),
-        ],
+        options: options.specs,
         examples: ["bench --quick", "bench --parts engines,baseline --widths 2000 --repetitions 5",
                    "bench --json bench.json > bench.md"])
 
@@ -81,25 +87,24 @@ struct BenchCommand: GFMCCommand {
     let commandLine: String
 
     init(arguments: ParsedArguments) throws {
-        let quick = arguments.flag("quick")
-        func list(_ name: String) -> [String]? {
-            guard let text = arguments.string(name) else { return nil }
-            return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
-        func ints(_ name: String, _ fallback: [Int]) throws -> [Int] {
-            guard let items = list(name) else { return fallback }
+        let o = Self.options
+        let quick = try arguments[o.quick]
+        func widths(_ option: Option<[String]?>, _ fallback: [Int]) throws -> [Int] {
+            guard let items = try arguments[option] else { return fallback }
             return try items.map { item in
-                guard let v = Int(item), v >= 1 else { throw CommandLineError.usage("--\(name): '\(item)' is not a width ≥ 1") }
+                guard let v = Int(item), v >= 1 else {
+                    throw CommandLineError.usage("--\(option.spec.name): '\(item)' is not a width ≥ 1")
+                }
                 return v
             }
         }
-        let parts = Set(list("parts") ?? Self.parts)
+        let parts = Set(try arguments[o.parts] ?? Self.parts)
         for p in parts where !Self.parts.contains(p) {
             throw CommandLineError.usage("--parts: unknown part '\(p)'; allowed: \(Self.parts.joined(separator: ", "))")
         }
         // The quick version leaves out sampled-gd (seconds per trial at any h; gram-gd shows the same iterations).
         var engines = quick ? BenchEngineCase.allCases.filter { $0 != .sampledGD } : BenchEngineCase.allCases
-        if let names = list("engines"), names != ["all"] {
+        if let names = try arguments[o.engines], names != ["all"] {
             engines = try names.map { name in
                 guard let c = BenchEngineCase(rawValue: name) else {
                     throw CommandLineError.usage("--engines: unknown engine case '\(name)'; allowed: "
@@ -108,31 +113,30 @@ struct BenchCommand: GFMCCommand {
                 return c
             }
         }
-        let methods = list("baseline-methods") ?? ["gd", "ivp"]
+        let methods = try arguments[o.baselineMethods] ?? ["gd", "ivp"]
         for m in methods where m != "gd" && m != "ivp" {
             throw CommandLineError.usage("--baseline-methods: unknown method '\(m)'; allowed: gd, ivp")
         }
-        let positive: (Double) -> Bool = { $0 > 0 }
         plan = Plan(parts: parts,
-                    widths: try ints("widths", quick ? [500, 2000] : [500, 2000, 10_000]),
-                    sampledWidths: try ints("sampled-widths", [1_000_000, 1_000_000_000]),
+                    widths: try widths(o.widths, quick ? [500, 2000] : [500, 2000, 10_000]),
+                    sampledWidths: try widths(o.sampledWidths, [1_000_000, 1_000_000_000]),
                     engines: engines,
-                    repetitions: try arguments.int("repetitions", in: 1...1000) ?? (quick ? 1 : 3),
-                    baselineRepetitions: try arguments.int("baseline-repetitions", in: 1...100) ?? 1,
+                    repetitions: try arguments[o.repetitions] ?? (quick ? 1 : 3),
+                    baselineRepetitions: try arguments[o.baselineRepetitions] ?? 1,
                     baselineMethods: methods,
-                    maxTrialSeconds: try arguments.double("max-trial-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 3 : 60),
-                    baselineGDMaxSeconds: try arguments.double("baseline-gd-max-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 3 : 200),
-                    ivpMaxSeconds: try arguments.double("ivp-max-seconds", requirement: "> 0", isValid: positive) ?? (quick ? 15 : 900),
-                    studyTrials: try arguments.int("study-trials", in: 1...100_000) ?? (quick ? 5 : 1000),
-                    studyThreads: try arguments.int("study-threads", in: 1...256) ?? 2,
-                    studyMethod: (arguments.string("study-method") ?? "flow") == "gd" ? .gd : .flow,
-                    coordinatorTasks: try arguments.int("coordinator-tasks", in: 1...10_000_000) ?? (quick ? 200 : 2000),
-                    coordinatorStudyTrials: try arguments.int("coordinator-study-trials", in: 1...100_000) ?? (quick ? 5 : 100),
-                    baselineScript: arguments.string("baseline") ?? "tools/baseline/wide_network.py",
-                    python: arguments.string("python") ?? "python3",
-                    dataSeed: try arguments.uint64("data-seed") ?? 530,
-                    seed: try arguments.uint64("seed") ?? 53,
-                    jsonPath: arguments.string("json"))
+                    maxTrialSeconds: try arguments[o.maxTrialSeconds] ?? (quick ? 3 : 60),
+                    baselineGDMaxSeconds: try arguments[o.baselineGDMaxSeconds] ?? (quick ? 3 : 200),
+                    ivpMaxSeconds: try arguments[o.ivpMaxSeconds] ?? (quick ? 15 : 900),
+                    studyTrials: try arguments[o.studyTrials] ?? (quick ? 5 : 1000),
+                    studyThreads: try arguments[o.studyThreads] ?? 2,
+                    studyMethod: try arguments[o.studyMethod] ?? .flow,
+                    coordinatorTasks: try arguments[o.coordinatorTasks] ?? (quick ? 200 : 2000),
+                    coordinatorStudyTrials: try arguments[o.coordinatorStudyTrials] ?? (quick ? 5 : 100),
+                    baselineScript: try arguments[o.baseline] ?? "tools/baseline/wide_network.py",
+                    python: try arguments[o.python] ?? "python3",
+                    dataSeed: try arguments[o.dataSeed] ?? 530,
+                    seed: try arguments[o.seed] ?? 53,
+                    jsonPath: try arguments[o.json])
         commandLine = "gfmc bench " + Self.reconstruct(arguments)
     }
 
@@ -161,9 +165,7 @@ struct BenchCommand: GFMCCommand {
         }
         context.writeOutput(report.markdown)
         if let path = plan.jsonPath {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            let encoder = GFMCJSON.encoder([.prettyPrinted, .sortedKeys])
             let resolved = context.resolvePath(path)
             do {
                 try encoder.encode(report).write(to: URL(fileURLWithPath: resolved), options: .atomic)
@@ -233,7 +235,7 @@ struct BenchCommand: GFMCCommand {
             do {
                 report.coordinator = try BenchCoordinatorRunner(tasks: plan.coordinatorTasks,
                                                                 studyTrialsPerWidth: plan.coordinatorStudyTrials,
-                                                                repetitions: 1, log: log).run(context: context)
+                                                                repetitions: 1, log: log).run()
             } catch let error as BenchCoordinatorError {
                 report.skipped["coordinator"] = error.description
                 log("coordinator: \(error)")

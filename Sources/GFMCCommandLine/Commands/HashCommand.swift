@@ -1,7 +1,13 @@
+import GFMCApplication
 import GFMCStudy
 
 /// `gfmc hash [STUDY] [--canonical]`: the study's identity hash (SHA-256 of its canonical JSON).
 struct HashCommand: GFMCCommand {
+    struct Options: CommandOptions {
+        let canonical = Option.flag("canonical", help: "Print the canonical JSON that is hashed instead of the hash.")
+    }
+    static let options = Options()
+
     static let configuration = CommandConfiguration(
         name: "hash",
         abstract: "Print a study's identity hash (SHA-256 of its canonical resolved JSON).",
@@ -9,7 +15,7 @@ struct HashCommand: GFMCCommand {
         Two study files that differ only in key order, whitespace, comments or defaults written out have the
         same hash; a run directory records it and refuses to resume a study whose hash changed.
         """,
-        options: [.flag("canonical", help: "Print the canonical JSON that is hashed instead of the hash.")],
+        options: options.specs,
         positionals: [PositionalSpec(name: "STUDY", help: StudyArgument.help, isRequired: false)],
         examples: ["hash configs/quick.json"])
 
@@ -18,7 +24,7 @@ struct HashCommand: GFMCCommand {
 
     init(arguments: ParsedArguments) throws {
         path = arguments.positional(0)
-        printCanonical = arguments.flag("canonical")
+        printCanonical = try arguments[Self.options.canonical]
     }
 
     func run(context: CommandContext) throws -> Int32 {

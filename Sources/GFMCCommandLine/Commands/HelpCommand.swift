@@ -1,3 +1,5 @@
+import GFMCApplication
+
 /// `gfmc help [SUBCOMMAND]`: the tool's help, or one subcommand's.
 struct HelpCommand: GFMCCommand {
     static let configuration = CommandConfiguration(

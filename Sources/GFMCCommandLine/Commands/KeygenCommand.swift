@@ -1,8 +1,15 @@
 import Foundation
+import GFMCApplication
 import GFMCTransport
 
 /// `gfmc keygen --out PREFIX`: a CURVE key pair as PREFIX.key (secret, mode 0600) and PREFIX.pub.
 struct KeygenCommand: GFMCCommand {
+    struct Options: CommandOptions {
+        let out = Option.required("out", short: "o", valueName: "PREFIX", help: "Path prefix of the two files.")
+        let force = Option.flag("force", help: "Overwrite existing files.")
+    }
+    static let options = Options()
+
     static let configuration = CommandConfiguration(
         name: "keygen",
         abstract: "Generate a CURVE key pair: PREFIX.key (secret, mode 0600) and PREFIX.pub.",
@@ -15,18 +22,15 @@ struct KeygenCommand: GFMCCommand {
 
         Exit status: 0 written; 1 a file exists (without --force) or cannot be written; 64 bad command line.
         """,
-        options: [
-            .value("out", short: "o", valueName: "PREFIX", help: "Path prefix of the two files.", isRequired: true),
-            .flag("force", help: "Overwrite existing files."),
-        ],
+        options: options.specs,
         examples: ["keygen --out coordinator", "keygen --out keys/worker-node17"])
 
     let prefix: String
     let force: Bool
 
     init(arguments: ParsedArguments) throws {
-        prefix = try arguments.required("out")
-        force = arguments.flag("force")
+        prefix = try arguments[Self.options.out]
+        force = try arguments[Self.options.force]
     }
 
     func run(context: CommandContext) throws -> Int32 {

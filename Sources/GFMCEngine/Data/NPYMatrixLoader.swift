@@ -11,7 +11,8 @@ import GFMCLinearAlgebra
 /// * `fortran_order` True or False;
 /// * shapes `(k,)` — read as a k×1 column — and `(rows, cols)`.
 /// Big-endian, integer, complex, object and structured dtypes, 0-d and ≥3-d arrays, and files whose data
-/// length disagrees with the header are errors. Non-finite entries are allowed here (a `Problem` rejects
+/// length disagrees with the header (including shapes whose size overflows a 64-bit count) are errors, never
+/// traps. Non-finite entries are allowed here (a `Problem` rejects
 /// them with the entry's position).
 public enum NPYMatrixLoader {
     public static func load(path: String) throws -> Matrix {
@@ -63,10 +64,17 @@ public enum NPYMatrixLoader {
         default:
             throw fail("array has \(fields.shape.count) dimensions, shape \(fields.shape); only 1-D (read as a column) and 2-D are supported")
         }
-        let count = rows * cols
+        // The header is untrusted: a shape whose entry count or byte size does not fit in an Int is an error,
+        // never an arithmetic trap.
+        let (count, countOverflow) = rows.multipliedReportingOverflow(by: cols)
+        let (needed, bytesOverflow) = count.multipliedReportingOverflow(by: itemSize)
         let dataStart = headerStart + headerLength
-        guard bytes.count - dataStart == count * itemSize else {
-            throw fail("data has \(bytes.count - dataStart) bytes, shape \(fields.shape) of '\(fields.descr)' needs \(count * itemSize)")
+        guard !countOverflow, !bytesOverflow else {
+            throw fail("shape \(fields.shape) of '\(fields.descr)' is too large: its size overflows a 64-bit byte count "
+                       + "(the data have \(bytes.count - dataStart) bytes)")
+        }
+        guard bytes.count - dataStart == needed else {
+            throw fail("data has \(bytes.count - dataStart) bytes, shape \(fields.shape) of '\(fields.descr)' needs \(needed)")
         }
         var values = [Double](repeating: 0, count: count)
         bytes.withUnsafeBytes { raw in

@@ -1,4 +1,5 @@
 import GFMCLinearAlgebra
+import GFMCModel
 import GFMCRandom
 
 /// Explicit initial weights U(0) (n×h) and V(0) (m×h) for the `weights` and `gram` engines.

@@ -1,4 +1,5 @@
 import GFMCLinearAlgebra
+import GFMCModel
 import GFMCRandom
 
 /// The initial state in reduced space (theory.md §5): everything the dynamics and the trial's reported

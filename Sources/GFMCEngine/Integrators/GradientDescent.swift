@@ -28,7 +28,7 @@ enum GradientDescent {
         while true {
             system.derivative(y, into: dy); rhs += 1
             let d = system.diagnostics(y, derivative: dy)
-            if !d.isFinite || !DormandPrince.allFinite(y, dim) {
+            if !d.isFinite || !EmbeddedPair.allFinite(y, dim) {
                 // The state returned is this first non-finite iterate (keeping a backup copy would cost a
                 // pass over the weights per iteration); the outcome's losses are the last finite ones.
                 return outcome("non_finite")

@@ -31,7 +31,7 @@ public enum GramEngine {
 
         switch settings.method {
         case .flow:
-            let integrator = GramFlowIntegrator(problem: problem, k0: k0.symmetrized)
+            let integrator = GramFlowIntegrator(problem: problem, k0: k0.symmetrized, scheme: settings.scheme)
             let outcome = integrator.integrateFlow(settings: settings)
             let (gram, transition) = integrator.result()
             return (gram, transition, outcome)

@@ -2,7 +2,8 @@ import Foundation
 import COpenBLAS
 import GFMCLinearAlgebra
 
-/// Dormand–Prince 5(4) for the reduced Gram dynamics with the large blocks carried in factored form
+/// The stages of an embedded Runge–Kutta pair (`EmbeddedPair`, run by the shared driver `AdaptiveIntegration`)
+/// for the reduced Gram dynamics with the large blocks carried in factored form
 /// (the analogue of `WeightsFlowIntegrator`). The increments of the big blocks are low rank:
 /// dK₁₁ = B K₁₂ᵀ + K₁₂ Bᵀ (rank ≤ 2m) and dΦ_top = B Φ_bot (rank ≤ m). So a stage value is
 /// `K₁₁,s = K₁₁ + Σ_j c_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)`, `Φ_top,s = Φ_top + Σ_j c_j B_j Φ_bot,j` (never formed), while the
@@ -13,7 +14,7 @@ import GFMCLinearAlgebra
 ///     dK₂₂,s = B_sᵀ K₁₂,s + K₁₂,sᵀ B_s
 ///     dΦ_bot,s = B_sᵀ Φ_top + Σ_j c_j (B_sᵀ B_j) Φ_bot,j
 ///
-/// The stage factors are kept side by side, A = [B_0 K₁₂,0 | B_1 K₁₂,1 | … | B_6 K₁₂,6] (r×14m), so all the
+/// The stage factors are kept side by side, A = [B_0 K₁₂,0 | B_1 K₁₂,1 | … ] (r × 2m per stage), so all the
 /// inner products a stage needs are one product Aᵀ B_s and its correction one product A·coefficients.
 ///
 /// Per step the big blocks are touched only when a step is accepted: K₁₁ += Σ_j w_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)
@@ -21,12 +22,12 @@ import GFMCLinearAlgebra
 /// and Φ_top += Σ_j w_j B_j Φ_bot,j one product. The local-error norms of the big blocks are computed without
 /// forming the error increments: with A = Q R (Householder QR of the stages with e_j ≠ 0, backward stable column by column, so no
 /// cancellation beyond that of forming the increment), ‖Σ_j e_j (B_j K₁₂,jᵀ + K₁₂,j B_jᵀ)‖_F = ‖R J_e Rᵀ‖_F and
-/// ‖Σ_j e_j B_j Φ_bot,j‖_F = ‖R C_e‖_F with small (14m-sized) J_e and C_e. Cost per accepted step
-/// ≈ 6 stages × (r² + r(r+m))·m + (5m)·(r² + r(r+m)) + O(r·(14m)²) multiply-adds.
-/// Same method, controller and stopping rule as `DormandPrince` on `GramSystem` (which remains the
-/// gradient-descent path).
-final class GramFlowIntegrator {
-    typealias DP = DormandPrince
+/// ‖Σ_j e_j B_j Φ_bot,j‖_F = ‖R C_e‖_F with small (2m per stage) J_e and C_e. Cost per accepted step
+/// of Dormand–Prince 5(4) ≈ 6 stages × (r² + r(r+m))·m + (5m)·(r² + r(r+m)) + O(r·(12m)²) multiply-adds.
+/// Steps, controller and stopping rule are `AdaptiveIntegration`'s; `GramSystem` is the gradient-descent path.
+final class GramFlowIntegrator: AdaptiveFlowStages {
+    /// The embedded pair of `.flow` (stage buffers are sized for it).
+    let pair: EmbeddedPair
     let r: Int, m: Int, d: Int
     private let problem: Problem
     private let yTilde: RawBuffer
@@ -35,19 +36,29 @@ final class GramFlowIntegrator {
     let k11: RawBuffer, phiTop: RawBuffer
     /// Small state blocks at the current point.
     private let k12: RawBuffer, k22: RawBuffer, phiBot: RawBuffer
-    /// A = [B_0 K₁₂,0 | … | B_6 K₁₂,6] (r×14m): stage j occupies columns 2mj ..< 2m(j+1).
+    /// A = [B_0 K₁₂,0 | … | B_s K₁₂,s] (r × 2m·slots): stage j occupies columns 2mj ..< 2m(j+1).
     private let stageFactors: RawBuffer
     private let dK12: [RawBuffer], k22s: [RawBuffer], dK22: [RawBuffer], phiBots: [RawBuffer], dPhiBot: [RawBuffer]
-    /// Workspaces: inner products Aᵀ B_s (14m×m) and the correction coefficients (14m×m).
+    /// Workspaces: inner products Aᵀ B_s (2m·slots × m) and the correction coefficients (same size).
     private let inner: RawBuffer, coefficients: RawBuffer
     /// QR of A (copy) and its τ; the small cores for the error norms.
     private let qr: RawBuffer, core: RawBuffer, coreTemp: RawBuffer
     private let phiCore: RawBuffer
-    /// Accepted-step factors: [B_j] and [w_j K₁₂,j] (r×5m each), stacked [w_j Φ_bot,j] (5m×d).
+    /// Accepted-step factors: [B_j] and [w_j K₁₂,j] (r × m·slots each), stacked [w_j Φ_bot,j] (m·slots × d).
     private let updateB: RawBuffer, updateK: RawBuffer, updatePhi: RawBuffer
+    /// The new small blocks of a pair whose error does not use the new point, and scratch for error sums.
+    private let newK12: RawBuffer, newK22: RawBuffer, newPhiBot: RawBuffer, errorScratch: RawBuffer
+    /// Tolerances of the running integration and the norms of the big blocks at the current point.
+    private var rtol = 0.0, atol = 0.0, normK11 = 0.0, normPhiTop = 0.0
 
-    init(problem: Problem, k0: Matrix) {
+    init(problem: Problem, k0: Matrix, scheme: IntegrationScheme = .dopri5) {
         let r = problem.rank, m = problem.outputDimension, d = r + m
+        pair = EmbeddedPair.pair(for: scheme)
+        let slots = pair.stageSlots
+        newK12 = RawBuffer(count: r * m)
+        newK22 = RawBuffer(count: m * m)
+        newPhiBot = RawBuffer(count: m * d)
+        errorScratch = RawBuffer(count: max(r, d) * m)
         self.r = r
         self.m = m
         self.d = d
@@ -59,21 +70,21 @@ final class GramFlowIntegrator {
         k12 = RawBuffer(count: r * m)
         k22 = RawBuffer(count: m * m)
         phiBot = RawBuffer(count: m * d)
-        stageFactors = RawBuffer(count: 14 * r * m)
-        dK12 = (0..<7).map { _ in RawBuffer(count: r * m) }
-        k22s = (0..<7).map { _ in RawBuffer(count: m * m) }
-        dK22 = (0..<7).map { _ in RawBuffer(count: m * m) }
-        phiBots = (0..<7).map { _ in RawBuffer(count: m * d) }
-        dPhiBot = (0..<7).map { _ in RawBuffer(count: m * d) }
-        inner = RawBuffer(count: 14 * m * m)
-        coefficients = RawBuffer(count: 14 * m * m)
-        qr = RawBuffer(count: 14 * r * m)
-        core = RawBuffer(count: 14 * m * 14 * m)
-        coreTemp = RawBuffer(count: 14 * m * 14 * m)
-        phiCore = RawBuffer(count: 14 * m * d)
-        updateB = RawBuffer(count: 5 * r * m)
-        updateK = RawBuffer(count: 5 * r * m)
-        updatePhi = RawBuffer(count: 7 * m * d)
+        stageFactors = RawBuffer(count: 2 * slots * r * m)
+        dK12 = (0..<slots).map { _ in RawBuffer(count: r * m) }
+        k22s = (0..<slots).map { _ in RawBuffer(count: m * m) }
+        dK22 = (0..<slots).map { _ in RawBuffer(count: m * m) }
+        phiBots = (0..<slots).map { _ in RawBuffer(count: m * d) }
+        dPhiBot = (0..<slots).map { _ in RawBuffer(count: m * d) }
+        inner = RawBuffer(count: 2 * slots * m * m)
+        coefficients = RawBuffer(count: 2 * slots * m * m)
+        qr = RawBuffer(count: 2 * slots * r * m)
+        core = RawBuffer(count: 2 * slots * m * 2 * slots * m)
+        coreTemp = RawBuffer(count: 2 * slots * m * 2 * slots * m)
+        phiCore = RawBuffer(count: 2 * slots * m * d)
+        updateB = RawBuffer(count: slots * r * m)
+        updateK = RawBuffer(count: slots * r * m)
+        updatePhi = RawBuffer(count: slots * m * d)
         for j in 0..<r { for i in 0..<r { k11.pointer[i + j * r] = k0[i, j] } }
         for j in 0..<m { for i in 0..<r { k12.pointer[i + j * r] = k0[i, r + j] } }
         for j in 0..<m { for i in 0..<m { k22.pointer[i + j * m] = k0[r + i, r + j] } }
@@ -160,27 +171,35 @@ final class GramFlowIntegrator {
         }
     }
 
-    /// Frobenius norms of the error increments of K₁₁ and Φ_top for weights w_j = hs·weights[j] (j = 0…6),
-    /// from the QR factorization of the factors of the stages with w_j ≠ 0 (see the type's documentation).
-    /// NaN if a factor is not finite.
-    private func bigErrorNorms(_ weights: [Double], stepSize hs: Double) -> (k11: Double, phiTop: Double) {
+    /// Frobenius norms of the error increments of K₁₁ and Φ_top for each weight vector (w_j = hs·weights[j]),
+    /// from one QR factorization of the factors of the stages `stagesUsed` (every stage with a nonzero weight in
+    /// some vector; see the type's documentation). NaN if a factor is not finite.
+    private func bigErrorNorms(_ weightVectors: [[Double]], stages stagesUsed: [Int], stepSize hs: Double)
+        -> [(k11: Double, phiTop: Double)] {
         let blockCount = 2 * r * m
-        var stageWeights: [Double] = [], stagePhiBots: [UnsafeMutablePointer<Double>] = []
-        stageWeights.reserveCapacity(7)
-        stagePhiBots.reserveCapacity(7)
-        for j in 0..<7 where weights[j] != 0 {
-            (qr.pointer + stageWeights.count * blockCount).update(from: b(j), count: blockCount)   // [B_j K₁₂,j]
-            stageWeights.append(hs * weights[j])
-            stagePhiBots.append(phiBots[j].pointer)
+        for (q, j) in stagesUsed.enumerated() {
+            (qr.pointer + q * blockCount).update(from: b(j), count: blockCount)   // [B_j K₁₂,j]
         }
-        let used = stageWeights.count
+        let used = stagesUsed.count
         let k = 2 * m * used, count = r * k
-        guard DP.allFinite(qr.pointer, count) else { return (.nan, .nan) }
+        guard EmbeddedPair.allFinite(qr.pointer, count) else {
+            return weightVectors.map { _ in (.nan, .nan) }
+        }
         // Householder QR; with r < k the factor R is r×k (upper trapezoidal), so R has p = min(r, k) rows.
         householderTriangularize(qr.pointer, rows: r, cols: k)
         let p = min(r, k)
         let rr = coreTemp.pointer
         for j in 0..<k { for i in 0..<p { rr[i + j * p] = i <= j ? qr.pointer[i + j * r] : 0 } }
+        return weightVectors.map { weights in
+            let stageWeights = stagesUsed.map { j in j < weights.count ? hs * weights[j] : 0 }
+            return coreNorms(rr, rows: p, stages: stagesUsed, weights: stageWeights)
+        }
+    }
+
+    /// ‖R J_w Rᵀ‖_F and ‖R_B C_w‖_F for one weight vector over the stages of the QR in `rr` (p × 2m·stages).
+    private func coreNorms(_ rr: UnsafeMutablePointer<Double>, rows p: Int, stages stagesUsed: [Int],
+                           weights stageWeights: [Double]) -> (k11: Double, phiTop: Double) {
+        let used = stagesUsed.count, k = 2 * m * used
         // R J_e Rᵀ = Σ_q w_q (R_Bq R_Kqᵀ + R_Kq R_Bqᵀ): M = R J_e (p×k), then core = M Rᵀ (p×p).
         let mj = core.pointer
         for q in 0..<used {
@@ -211,7 +230,7 @@ final class GramFlowIntegrator {
         let bColumns = used * m, rb = core.pointer, cb = updatePhi.pointer, prod = phiCore.pointer
         for q in 0..<used {
             for l in 0..<m { (rb + (q * m + l) * p).update(from: rr + (2 * m * q + l) * p, count: p) }
-            let w = stageWeights[q], pj = stagePhiBots[q]
+            let w = stageWeights[q], pj = phiBots[stagesUsed[q]].pointer
             for col in 0..<d { for l in 0..<m { cb[q * m + l + col * bColumns] = w * pj[l + col * m] } }
         }
         rawGemm(transposeA: false, transposeB: false, m: p, n: d, k: bColumns, alpha: 1, rb, lda: p, cb,
@@ -223,7 +242,7 @@ final class GramFlowIntegrator {
     /// Overwrites the upper triangle of the column-major rows×cols block `a` (leading dimension `rows`) with the
     /// R factor of a Householder QR (A = Q R; Q is not kept, entries below the diagonal are left as scratch).
     /// Backward stable column by column like LAPACK dgeqrf; R may differ from LAPACK's by the signs of its rows.
-    /// For the few (≤ 14m) columns here, level-1 BLAS on each column pair is cheaper than dgeqrf's blocked path.
+    /// For the few (2m per stage) columns here, level-1 BLAS on each column pair is cheaper than dgeqrf's blocked path.
     private func householderTriangularize(_ a: UnsafeMutablePointer<Double>, rows: Int, cols: Int) {
         for j in 0..<min(rows, cols) {
             let length = rows - j, x = a + j + j * rows
@@ -302,13 +321,14 @@ final class GramFlowIntegrator {
     }
 
     private func promoteLastStage() {
-        b(0).update(from: b(6), count: r * m)
-        k12s(0).update(from: k12s(6), count: r * m)
-        dK12[0].pointer.update(from: dK12[6].pointer, count: r * m)
-        k22s[0].pointer.update(from: k22s[6].pointer, count: m * m)
-        dK22[0].pointer.update(from: dK22[6].pointer, count: m * m)
-        phiBots[0].pointer.update(from: phiBots[6].pointer, count: m * d)
-        dPhiBot[0].pointer.update(from: dPhiBot[6].pointer, count: m * d)
+        let s = pair.newPointStage
+        b(0).update(from: b(s), count: r * m)
+        k12s(0).update(from: k12s(s), count: r * m)
+        dK12[0].pointer.update(from: dK12[s].pointer, count: r * m)
+        k22s[0].pointer.update(from: k22s[s].pointer, count: m * m)
+        dK22[0].pointer.update(from: dK22[s].pointer, count: m * m)
+        phiBots[0].pointer.update(from: phiBots[s].pointer, count: m * d)
+        dPhiBot[0].pointer.update(from: dPhiBot[s].pointer, count: m * d)
     }
 
     /// K (d×d) and Φ (d×d) assembled from the blocks.
@@ -334,96 +354,90 @@ final class GramFlowIntegrator {
         return (k, phi)
     }
 
+    /// Runs the adaptive integration with `pair` (the driver owns steps, controller, stopping and caps).
     func integrateFlow(settings: IntegrationSettings) -> IntegrationOutcome {
-        let rtol = settings.relativeTolerance, atol = settings.absoluteTolerance
-        var rule = StoppingRule(settings: settings, problem: problem)
-        var rhs = 0, accepted = 0, rejected = 0
-        var t = 0.0
-        evaluateStage(0, []); rhs += 1
+        rtol = settings.relativeTolerance
+        atol = settings.absoluteTolerance
+        evaluateStage(0, [])
         let d0 = diagnostics(stage: 0)
-        var last = d0
-        var trace = [TracePoint(time: 0, excessLoss: d0.excessLoss)]
-        func outcome(_ reason: String) -> IntegrationOutcome {
-            IntegrationOutcome(converged: reason == "converged", stopReason: reason, steps: accepted,
-                               rhsEvaluations: rhs, rejectedSteps: rejected, finalTime: t,
-                               initialExcessLoss: d0.excessLoss, finalExcessLoss: last.excessLoss,
-                               finalMotion: last.motion, finalRateEstimate: rule.rateEstimate,
-                               finalRemainingMotion: rule.remainingMotion, trace: trace)
-        }
-        func norm(_ p: UnsafePointer<Double>, _ count: Int) -> Double { rawSumOfSquares(p, count: count).squareRoot() }
-        func scale(_ count: Int, _ size: Double) -> Double { atol * Double(count).squareRoot() + rtol * size }
-        var normK11 = lowerSymmetricNorm(), normPhiTop = norm(phiTop.pointer, r * d)
-        guard d0.isFinite, normK11.isFinite else { return outcome("non_finite") }
-        if rule.isConverged(time: 0, d0) { return outcome("converged") }
+        normK11 = lowerSymmetricNorm()
+        normPhiTop = norm(phiTop.pointer, r * d)
 
         // Initial step: 0.01·‖y‖/‖f‖ (Hairer's first estimate) on the small blocks, whose derivatives are at hand.
         let y0 = max(norm(k12.pointer, r * m) / scale(r * m, norm(k12.pointer, r * m)),
                      norm(phiBot.pointer, m * d) / scale(m * d, norm(phiBot.pointer, m * d)))
         let f0 = max(norm(dK12[0].pointer, r * m) / scale(r * m, norm(k12.pointer, r * m)),
                      norm(dPhiBot[0].pointer, m * d) / scale(m * d, norm(phiBot.pointer, m * d)))
-        var step = min((y0 < 1e-5 || f0 < 1e-5) ? 1e-6 : 0.01 * y0 / f0, settings.maxTime)
+        let step = (y0 < 1e-5 || f0 < 1e-5) ? 1e-6 : 0.01 * y0 / f0
+        return AdaptiveIntegration.run(self, pair: pair, settings: settings, problem: problem, start: d0,
+                                       startIsFinite: normK11.isFinite, initialStep: step)
+    }
 
-        let rows = DP.stageRows, e = DP.errorWeights
-        var controller = DP.StepController()
-        while true {
-            if accepted + rejected >= settings.maxSteps { return outcome("max_steps") }
-            let remaining = settings.maxTime - t
-            if remaining <= 0 { return outcome("max_time") }
-            if step < 1e-14 * max(1, t) { return outcome("non_finite") }
-            let hitsEnd = step >= remaining
-            let hs = hitsEnd ? remaining : step
-            for s in 1..<7 { evaluateStage(s, rows[s], stepSize: hs) }
-            rhs += 6
-            let big = bigErrorNorms(e, stepSize: hs)
-            func smallError(_ derivatives: [RawBuffer], _ old: UnsafePointer<Double>,
-                            _ new: UnsafePointer<Double>, _ count: Int) -> Double {
-                var sum = 0.0
-                let d0 = derivatives[0].pointer, d2 = derivatives[2].pointer, d3 = derivatives[3].pointer
-                let d4 = derivatives[4].pointer, d5 = derivatives[5].pointer, d6 = derivatives[6].pointer
-                for i in 0..<count {
-                    let acc = e[0] * d0[i] + e[2] * d2[i] + e[3] * d3[i] + e[4] * d4[i] + e[5] * d5[i] + e[6] * d6[i]
-                    sum += (hs * acc) * (hs * acc)
-                }
-                let size = max(norm(old, count), norm(new, count))
-                return size.isFinite ? sum.squareRoot() / scale(count, size) : .nan
-            }
-            var err = max(big.k11 / scale(r * r, normK11), big.phiTop / scale(r * d, normPhiTop))
-            err = max(err, smallError(dK12, k12.pointer, k12s(6), r * m))
-            err = max(err, smallError(dK22, k22.pointer, k22s[6].pointer, m * m))
-            err = max(err, smallError(dPhiBot, phiBot.pointer, phiBots[6].pointer, m * d))
-            if big.k11.isNaN || big.phiTop.isNaN { err = .nan }
+    private func norm(_ p: UnsafePointer<Double>, _ count: Int) -> Double {
+        rawSumOfSquares(p, count: count).squareRoot()
+    }
 
-            if !err.isFinite {
-                rejected += 1
-                guard let retry = controller.rejectNonFinite(stepSize: hs) else { return outcome("non_finite") }
-                step = retry
-                continue
-            }
-            controller.errorWasFinite()
-            if err <= 1 {
-                let dNew = diagnostics(stage: 6)
-                if !dNew.isFinite {
-                    rejected += 1
-                    guard let retry = controller.rejectNonFinite(stepSize: hs) else { return outcome("non_finite") }
-                    step = retry
-                    continue
+    private func scale(_ count: Int, _ size: Double) -> Double { atol * Double(count).squareRoot() + rtol * size }
+
+    func evaluateStage(_ s: Int, stepSize hs: Double) { evaluateStage(s, pair.stageRows[s], stepSize: hs) }
+
+    func stepError(stepSize hs: Double) -> Double {
+        let weightVectors = pair.errorWeights
+        let big = bigErrorNorms(weightVectors, stages: pair.errorStages, stepSize: hs)
+        let newPoint = pair.newPointStage
+        let smallNew: (k12: UnsafeMutablePointer<Double>, k22: UnsafeMutablePointer<Double>,
+                       phiBot: UnsafeMutablePointer<Double>)
+        if pair.errorUsesNewPoint {
+            smallNew = (k12s(newPoint), k22s[newPoint].pointer, phiBots[newPoint].pointer)
+        } else {
+            // The new small blocks are not formed before acceptance: y + h Σ_j b_j k_j.
+            let bw = pair.solutionWeights
+            func combine(_ base: UnsafePointer<Double>, _ derivatives: [RawBuffer], _ count: Int,
+                         into out: UnsafeMutablePointer<Double>) {
+                out.update(from: base, count: count)
+                for j in 0..<bw.count where bw[j] != 0 {
+                    let c = hs * bw[j], dj = derivatives[j].pointer
+                    for i in 0..<count { out[i] += c * dj[i] }
                 }
-                (normK11, normPhiTop) = applyStep(DP.solutionWeights, stepSize: hs)
-                k12.pointer.update(from: k12s(6), count: r * m)
-                k22.pointer.update(from: k22s[6].pointer, count: m * m)
-                phiBot.pointer.update(from: phiBots[6].pointer, count: m * d)
-                promoteLastStage()
-                t = hitsEnd ? settings.maxTime : t + hs
-                accepted += 1
-                last = dNew
-                trace.append(TracePoint(time: t, excessLoss: dNew.excessLoss))
-                if !normK11.isFinite || !normPhiTop.isFinite { return outcome("non_finite") }
-                if rule.isConverged(time: t, dNew) { return outcome("converged") }
-                step = controller.accept(error: err, stepSize: hs)
-            } else {
-                rejected += 1
-                step = controller.reject(error: err, stepSize: hs)
             }
+            combine(k12.pointer, dK12, r * m, into: newK12.pointer)
+            combine(k22.pointer, dK22, m * m, into: newK22.pointer)
+            combine(phiBot.pointer, dPhiBot, m * d, into: newPhiBot.pointer)
+            smallNew = (newK12.pointer, newK22.pointer, newPhiBot.pointer)
         }
+        func smallError(_ e: [Double], _ derivatives: [RawBuffer], _ old: UnsafePointer<Double>,
+                        _ new: UnsafePointer<Double>, _ count: Int) -> Double {
+            let acc = errorScratch.pointer
+            acc.update(repeating: 0, count: count)
+            for j in 0..<e.count where e[j] != 0 {
+                let w = e[j], dj = derivatives[j].pointer
+                for i in 0..<count { acc[i] += w * dj[i] }
+            }
+            var sum = 0.0
+            for i in 0..<count { sum += (hs * acc[i]) * (hs * acc[i]) }
+            let size = max(norm(old, count), norm(new, count))
+            return size.isFinite ? sum.squareRoot() / scale(count, size) : .nan
+        }
+        func combined(_ part: (Int) -> Double) -> Double { pair.combine(weightVectors.indices.map(part)) }
+        var err = max(combined { big[$0].k11 / self.scale(self.r * self.r, self.normK11) },
+                      combined { big[$0].phiTop / self.scale(self.r * self.d, self.normPhiTop) })
+        err = max(err, combined { smallError(weightVectors[$0], self.dK12, self.k12.pointer, smallNew.k12, self.r * self.m) })
+        err = max(err, combined { smallError(weightVectors[$0], self.dK22, self.k22.pointer, smallNew.k22, self.m * self.m) })
+        err = max(err, combined { smallError(weightVectors[$0], self.dPhiBot, self.phiBot.pointer, smallNew.phiBot,
+                                             self.m * self.d) })
+        if big.contains(where: { $0.k11.isNaN || $0.phiTop.isNaN }) { err = .nan }
+        return err
+    }
+
+    func newPointDiagnostics() -> FlowDiagnostics { diagnostics(stage: pair.newPointStage) }
+
+    func acceptStep(stepSize hs: Double, diagnostics: inout FlowDiagnostics) -> Bool {
+        let s = pair.newPointStage
+        (normK11, normPhiTop) = applyStep(pair.solutionWeights, stepSize: hs)
+        k12.pointer.update(from: k12s(s), count: r * m)
+        k22.pointer.update(from: k22s[s].pointer, count: m * m)
+        phiBot.pointer.update(from: phiBots[s].pointer, count: m * d)
+        promoteLastStage()
+        return normK11.isFinite && normPhiTop.isFinite
     }
 }

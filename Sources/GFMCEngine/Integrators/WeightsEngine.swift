@@ -27,7 +27,7 @@ public enum WeightsEngine {
         try ProblemError.requireFinite(v0, field: "V0")
 
         let h = u0.cols
-        let integrator = WeightsFlowIntegrator(problem: problem, u0: u0, v0: v0)
+        let integrator = WeightsFlowIntegrator(problem: problem, u0: u0, v0: v0, scheme: settings.scheme)
         let outcome: IntegrationOutcome
         switch settings.method {
         case .flow: outcome = integrator.integrateFlow(settings: settings)

@@ -1,7 +1,8 @@
 import Foundation
 import GFMCLinearAlgebra
 
-/// Dormand–Prince 5(4) and gradient descent specialized to the weights (U n×h, V m×h), exploiting that every
+/// The stages of an embedded Runge–Kutta pair (`EmbeddedPair`, run by the shared driver `AdaptiveIntegration`)
+/// and gradient descent specialized to the weights (U n×h, V m×h), exploiting that every
 /// increment of U is low rank: dU = G V with G = XᵀR only n×m. A stage value is then
 /// `U_s = U + h Σ_j a_sj G_j V_j`, `V_s = V + h Σ_j a_sj Q_j` (Q_j = G_jᵀ U_j = dV at stage j), and everything a
 /// stage needs follows from two passes over U and small m-sized products, without forming U_s:
@@ -12,24 +13,32 @@ import GFMCLinearAlgebra
 /// U itself is written once per accepted step (U += G_all C_b, one gemm) and the U-part of the error
 /// estimate is formed once per attempted step. That is about 15 passes over U per step instead of ~50
 /// for a generic RK on the full state; the per-evaluation cost is the bare matrix products P = UVᵀ and GᵀU.
-/// The arithmetic is the same Dormand–Prince method with the same controller as `DormandPrince`
-/// (the tests compare it with the Gram engine, which uses the generic driver).
-final class WeightsFlowIntegrator {
-    typealias DP = DormandPrince
+/// Steps, controller and stopping are `AdaptiveIntegration`'s, shared with the Gram flow (the tests compare
+/// the two engines).
+final class WeightsFlowIntegrator: AdaptiveFlowStages {
+    /// The embedded pair of `.flow` (stage buffers are sized for it).
+    let pair: EmbeddedPair
     let samples: Int, n: Int, m: Int, r: Int, h: Int
     private let x: RawBuffer, yData: RawBuffer, phi1: RawBuffer, yTilde: RawBuffer
     private let sqrtSigma: [Double]
     /// The state.
     let u: RawBuffer, v: RawBuffer
-    /// Per stage s = 0…6: G_s (n×m, contiguous as G_all n×7m), V_s and Q_s (m×h), P_s (n×m).
+    /// Per stage s = 0…newPointStage: G_s (n×m, contiguous as G_all), V_s and Q_s (m×h), P_s (n×m).
     private let gAll: RawBuffer, vStage: [RawBuffer], qStage: [RawBuffer], pStage: [RawBuffer]
-    /// Coefficient stack C (7m×h), the n×h error increment, residual (N×m), small scratch.
+    /// Coefficient stack C (slots·m × h), the n×h error increment, residual (N×m), small scratch.
     private let cStack: RawBuffer, increment: RawBuffer, residual: RawBuffer, small: RawBuffer, small2: RawBuffer
     private let f: RawBuffer
     private let problem: Problem
+    /// Scratch m×h block for the V increments.
+    private let scratchV: RawBuffer
+    /// Tolerances of the running integration and the norms of U, V at the current point (and of the new V).
+    private var rtol = 0.0, atol = 0.0, normU = 0.0, normV = 0.0, newNormV = 0.0
 
-    init(problem: Problem, u0: Matrix, v0: Matrix) {
+    init(problem: Problem, u0: Matrix, v0: Matrix, scheme: IntegrationScheme = .dopri5) {
         let n = problem.inputDimension, m = problem.outputDimension, h = u0.cols
+        pair = EmbeddedPair.pair(for: scheme)
+        let slots = pair.stageSlots
+        scratchV = RawBuffer(count: m * h)
         self.problem = problem
         samples = problem.samples
         self.n = n
@@ -43,11 +52,11 @@ final class WeightsFlowIntegrator {
         sqrtSigma = problem.sigmaX.map { $0.squareRoot() }
         u = RawBuffer(copying: u0.storage)
         v = RawBuffer(copying: v0.storage)
-        gAll = RawBuffer(count: 7 * n * m)
-        vStage = (0..<7).map { _ in RawBuffer(count: m * h) }
-        qStage = (0..<7).map { _ in RawBuffer(count: m * h) }
-        pStage = (0..<7).map { _ in RawBuffer(count: n * m) }
-        cStack = RawBuffer(count: 7 * m * h)
+        gAll = RawBuffer(count: slots * n * m)
+        vStage = (0..<slots).map { _ in RawBuffer(count: m * h) }
+        qStage = (0..<slots).map { _ in RawBuffer(count: m * h) }
+        pStage = (0..<slots).map { _ in RawBuffer(count: n * m) }
+        cStack = RawBuffer(count: slots * m * h)
         increment = RawBuffer(count: n * h)
         residual = RawBuffer(count: samples * m)
         small = RawBuffer(count: m * m)
@@ -146,103 +155,89 @@ final class WeightsFlowIntegrator {
                                rowSpaceResidual: rowSum.squareRoot(), representationScale: scale)
     }
 
-    /// Moves stage 6's quantities (the new point, FSAL) into slot 0.
+    /// Moves the new point's quantities into slot 0.
     private func promoteLastStage() {
-        pStage[0].pointer.update(from: pStage[6].pointer, count: n * m)
-        g(0).update(from: g(6), count: n * m)
-        vStage[0].pointer.update(from: vStage[6].pointer, count: m * h)
-        qStage[0].pointer.update(from: qStage[6].pointer, count: m * h)
+        let s = pair.newPointStage
+        pStage[0].pointer.update(from: pStage[s].pointer, count: n * m)
+        g(0).update(from: g(s), count: n * m)
+        vStage[0].pointer.update(from: vStage[s].pointer, count: m * h)
+        qStage[0].pointer.update(from: qStage[s].pointer, count: m * h)
     }
 
-    // MARK: Dormand–Prince 5(4)
+    // MARK: Adaptive integration (stages for `AdaptiveIntegration`)
 
+    /// Runs the adaptive integration with `pair` (the driver owns steps, controller, stopping and caps).
     func integrateFlow(settings: IntegrationSettings) -> IntegrationOutcome {
         let rtol = settings.relativeTolerance, atol = settings.absoluteTolerance
+        self.rtol = rtol
+        self.atol = atol
         let lenU = Double(n * h).squareRoot(), lenV = Double(m * h).squareRoot()
-        var rule = StoppingRule(settings: settings, problem: problem)
-        var rhs = 0, accepted = 0, rejected = 0
-        var t = 0.0
-        evaluateStage(0, []); rhs += 1
-        var normU = rawSumOfSquares(u.pointer, count: n * h).squareRoot()
-        var normV = rawSumOfSquares(v.pointer, count: m * h).squareRoot()
+        evaluateStage(0, [])
+        normU = rawSumOfSquares(u.pointer, count: n * h).squareRoot()
+        normV = rawSumOfSquares(v.pointer, count: m * h).squareRoot()
         let d0 = diagnostics(stage: 0, scale: normU * normV)
-        var last = d0
-        var trace = [TracePoint(time: 0, excessLoss: d0.excessLoss)]
-        func outcome(_ reason: String) -> IntegrationOutcome {
-            IntegrationOutcome(converged: reason == "converged", stopReason: reason, steps: accepted,
-                               rhsEvaluations: rhs, rejectedSteps: rejected, finalTime: t,
-                               initialExcessLoss: d0.excessLoss, finalExcessLoss: last.excessLoss,
-                               finalMotion: last.motion, finalRateEstimate: rule.rateEstimate,
-                               finalRemainingMotion: rule.remainingMotion, trace: trace)
-        }
-        guard d0.isFinite, normU.isFinite, normV.isFinite else { return outcome("non_finite") }
-        if rule.isConverged(time: 0, d0) { return outcome("converged") }
 
-        // Initial step: 0.01·‖y‖/‖f‖ in the per-part scaled norm (Hairer's first estimate), capped by maxTime.
+        // Initial step: 0.01·‖y‖/‖f‖ in the per-part scaled norm (Hairer's first estimate).
         let normDU = (d0.dissipation - rawSumOfSquares(qStage[0].pointer, count: m * h)).squareRoot()
         let normDV = rawSumOfSquares(qStage[0].pointer, count: m * h).squareRoot()
         let scaleU0 = atol * lenU + rtol * normU, scaleV0 = atol * lenV + rtol * normV
         let dy0 = max(normU / scaleU0, normV / scaleV0)
         let df0 = max(normDU.isNaN ? 0 : normDU / scaleU0, normDV / scaleV0)
-        var step = min((dy0 < 1e-5 || df0 < 1e-5) ? 1e-6 : 0.01 * dy0 / df0, settings.maxTime)
+        let step = (dy0 < 1e-5 || df0 < 1e-5) ? 1e-6 : 0.01 * dy0 / df0
+        return AdaptiveIntegration.run(self, pair: pair, settings: settings, problem: problem, start: d0,
+                                       startIsFinite: normU.isFinite && normV.isFinite, initialStep: step)
+    }
 
-        let rows = DP.stageRows, e = DP.errorWeights
-        var controller = DP.StepController()
-        while true {
-            if accepted + rejected >= settings.maxSteps { return outcome("max_steps") }
-            let remaining = settings.maxTime - t
-            if remaining <= 0 { return outcome("max_time") }
-            if step < 1e-14 * max(1, t) { return outcome("non_finite") }
-            let hitsEnd = step >= remaining
-            let hs = hitsEnd ? remaining : step
-            for s in 1..<7 { evaluateStage(s, rows[s], stepSize: hs) }
-            rhs += 6
-            // Error: ΔU = Σ_j G_j (h e_j V_j) formed once; ΔV = h Σ_j e_j Q_j.
-            let deltaU = combineU(e, stepSize: hs, addToU: false)
+    func evaluateStage(_ s: Int, stepSize hs: Double) { evaluateStage(s, pair.stageRows[s], stepSize: hs) }
+
+    /// Error: ΔU = Σ_j G_j (h e_j V_j) formed once per error vector; ΔV = h Σ_j e_j Q_j.
+    func stepError(stepSize hs: Double) -> Double {
+        let lenU = Double(n * h).squareRoot(), lenV = Double(m * h).squareRoot()
+        let newPoint = pair.newPointStage
+        let mh = m * h
+        newNormV = pair.errorUsesNewPoint ? rawSumOfSquares(vStage[newPoint].pointer, count: mh).squareRoot()
+            : .nan
+        var uNorms: [Double] = [], vNorms: [Double] = []
+        for e in pair.errorWeights {
+            uNorms.append(combineU(e, stepSize: hs, addToU: false))
+            let acc = scratchV.pointer
+            acc.update(repeating: 0, count: mh)
+            for j in 0..<e.count where e[j] != 0 {
+                let w = e[j], qj = qStage[j].pointer
+                for i in 0..<mh { acc[i] += w * qj[i] }
+            }
             var deltaVSquared = 0.0
-            for i in 0..<(m * h) {
-                var acc = 0.0
-                for j in 0..<7 where e[j] != 0 { acc += e[j] * qStage[j].pointer[i] }
-                deltaVSquared += (hs * acc) * (hs * acc)
-            }
-            let newNormV = rawSumOfSquares(vStage[6].pointer, count: m * h).squareRoot()
-            let scaleU = atol * lenU + rtol * normU
-            let scaleV = atol * lenV + rtol * max(normV, newNormV)
-            var err = max(deltaU / scaleU, deltaVSquared.squareRoot() / scaleV)
-            if !newNormV.isFinite || !rawSumOfSquares(pStage[6].pointer, count: n * m).isFinite { err = .nan }
-
-            if !err.isFinite {
-                rejected += 1
-                guard let retry = controller.rejectNonFinite(stepSize: hs) else { return outcome("non_finite") }
-                step = retry
-                continue
-            }
-            controller.errorWasFinite()
-            if err <= 1 {
-                var d = diagnostics(stage: 6, scale: 0)
-                if !d.isFinite {
-                    rejected += 1
-                    guard let retry = controller.rejectNonFinite(stepSize: hs) else { return outcome("non_finite") }
-                    step = retry
-                    continue
-                }
-                normU = combineU(DP.solutionWeights, stepSize: hs, addToU: true)
-                v.pointer.update(from: vStage[6].pointer, count: m * h)
-                normV = newNormV
-                d.representationScale = normU * normV
-                promoteLastStage()
-                t = hitsEnd ? settings.maxTime : t + hs
-                accepted += 1
-                last = d
-                trace.append(TracePoint(time: t, excessLoss: d.excessLoss))
-                if !normU.isFinite { return outcome("non_finite") }
-                if rule.isConverged(time: t, d) { return outcome("converged") }
-                step = controller.accept(error: err, stepSize: hs)
-            } else {
-                rejected += 1
-                step = controller.reject(error: err, stepSize: hs)
-            }
+            for i in 0..<mh { deltaVSquared += (hs * acc[i]) * (hs * acc[i]) }
+            vNorms.append(deltaVSquared.squareRoot())
         }
+        if !pair.errorUsesNewPoint {
+            // The new V is not formed before acceptance: V + h Σ_j b_j Q_j.
+            let acc = scratchV.pointer, b = pair.solutionWeights
+            acc.update(from: v.pointer, count: mh)
+            for j in 0..<b.count where b[j] != 0 {
+                let c = hs * b[j], qj = qStage[j].pointer
+                for i in 0..<mh { acc[i] += c * qj[i] }
+            }
+            newNormV = rawSumOfSquares(acc, count: mh).squareRoot()
+        }
+        let scaleU = atol * lenU + rtol * normU
+        let scaleV = atol * lenV + rtol * max(normV, newNormV)
+        var err = max(pair.combine(uNorms.map { $0 / scaleU }), pair.combine(vNorms.map { $0 / scaleV }))
+        // The attempted state is finite when the last stage the error used is (every stage feeds into it).
+        let stagesFinite = rawSumOfSquares(pStage[pair.evaluationsPerAttempt].pointer, count: n * m).isFinite
+        if !newNormV.isFinite || !stagesFinite { err = .nan }
+        return err
+    }
+
+    func newPointDiagnostics() -> FlowDiagnostics { diagnostics(stage: pair.newPointStage, scale: 0) }
+
+    func acceptStep(stepSize hs: Double, diagnostics d: inout FlowDiagnostics) -> Bool {
+        normU = combineU(pair.solutionWeights, stepSize: hs, addToU: true)
+        v.pointer.update(from: vStage[pair.newPointStage].pointer, count: m * h)
+        normV = newNormV
+        d.representationScale = normU * normV
+        promoteLastStage()
+        return normU.isFinite
     }
 
     // MARK: Gradient descent

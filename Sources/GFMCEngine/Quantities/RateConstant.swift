@@ -1,5 +1,6 @@
 import Foundation
 import GFMCLinearAlgebra
+import GFMCModel
 
 /// Constants of a problem that the paper's quantities use, computed once per problem.
 public struct ProblemConstants: Sendable, Equatable {

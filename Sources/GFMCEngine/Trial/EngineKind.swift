@@ -1,4 +1,4 @@
-/// Which engine runs a trial (issue 2, "Engines").
+/// Which engine runs a trial.
 ///
 /// * `weights`: integrates U (n×h), V (m×h) themselves (cost grows with h).
 /// * `gram`: integrates the exact reduced Gram matrix K_r from an explicit U(0), V(0) (per-step cost

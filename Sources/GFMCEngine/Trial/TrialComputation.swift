@@ -1,4 +1,5 @@
 import GFMCLinearAlgebra
+import GFMCModel
 
 /// The engine-independent body of one trial: initial quantities from the reduced state, integration by the
 /// chosen engine, final quantities, bounds. Internal; `TrialRunner` is the public entry point.
@@ -34,7 +35,7 @@ struct TrialComputation {
             constants = try ProblemConstants(problem: problem)
             spectrum0 = try ImbalanceSpectrum(reducedGram: k0, rank: r)
         } catch {
-            result.stopReason = TrialComputation.numericalError
+            result.stopReason = .numericalError
             return (result, nil)
         }
         result.effectiveImbalance = spectrum0.effectiveImbalance
@@ -76,11 +77,11 @@ struct TrialComputation {
                 }
             }
         } catch {
-            result.stopReason = TrialComputation.numericalError
+            result.stopReason = .numericalError
             return (result, nil)
         }
         result.converged = outcome.converged
-        result.stopReason = outcome.stopReason
+        result.stopReason = StopReason(rawValue: outcome.stopReason) ?? .numericalError
         result.steps = outcome.steps
         result.rhsEvaluations = outcome.rhsEvaluations
         result.finalTime = outcome.finalTime
@@ -98,7 +99,7 @@ struct TrialComputation {
             result.imbalanceDrift = ImbalanceSpectrum.relativeDrift(from: spectrum0, to: spectrumEnd)
         } catch {
             result.converged = false
-            result.stopReason = TrialComputation.numericalError
+            result.stopReason = .numericalError
         }
 
         // Loss trace: Theorem 3 and the measured asymptotic rate.
@@ -118,8 +119,6 @@ struct TrialComputation {
         }
         return (result, theta)
     }
-
-    static let numericalError = "numerical_error"
 
     func boundCheck(delta: Double, alpha: Double, constants c: ProblemConstants, result: TrialResult) -> BoundCheck {
         let m = c.outputDimension, r = c.rank, n = c.inputDimension, h = id.width

@@ -1,5 +1,6 @@
 import Foundation
 import GFMCLinearAlgebra
+import GFMCModel
 
 /// Runs one Monte Carlo trial and returns a fully filled `TrialResult`.
 ///

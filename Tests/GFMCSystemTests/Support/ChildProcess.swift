@@ -7,6 +7,8 @@ import Glibc
 ///
 /// Every wait is bounded. `kill(_:)` signals by PID only (never by name). A `ChildProcess` belongs to a
 /// `ProcessGroupGuard`, which ends every child still running when the test ends, pass or fail.
+///
+/// `@unchecked Sendable`: the fields never change after `init`; `Process` and `FileHandle` are used only through their thread-safe calls (signal, wait, read the log file).
 final class ChildProcess: @unchecked Sendable {
     let name: String
     let arguments: [String]
@@ -104,6 +106,8 @@ final class ChildProcess: @unchecked Sendable {
 
 /// Owns every child process a test starts; `stopAll()` (call it in `defer`) SIGKILLs and reaps those still
 /// running, so no test leaves a process behind even when an expectation or a `#require` fails.
+///
+/// `@unchecked Sendable`: `children` and `counter` are touched only under `lock`.
 final class ProcessGroupGuard: @unchecked Sendable {
     private let lock = NSLock()
     private var children: [ChildProcess] = []

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// * `gfmc run STUDY --workers K --out DIR` — coordinator + K local workers; exit 0 when the study is complete.
 /// * `gfmc coordinator STUDY --bind ENDPOINT --out DIR` — exit 0 when the study is complete.
-/// * `gfmc worker --connect ENDPOINT [--slots K]` — until the coordinator says shutdown, or SIGTERM.
+/// * `gfmc worker --connect ENDPOINT [--slots K] [EXTRA…]` — until the coordinator says shutdown, or SIGTERM.
 /// * `gfmc status DIR --json`.
 ///
 /// Every child gets `OPENBLAS_NUM_THREADS=1` (several processes share 2 cores) and is owned by a
@@ -44,8 +44,8 @@ struct GFMCProcesses {
         try start("coordinator", ["coordinator", study, "--bind", bind, "--out", out] + extra, namespace: namespace)
     }
 
-    func worker(connect: String, slots: Int = 1, namespace: String? = nil) throws -> ChildProcess {
-        try start("worker", ["worker", "--connect", connect, "--slots", String(slots)], namespace: namespace)
+    func worker(connect: String, slots: Int = 1, extra: [String] = [], namespace: String? = nil) throws -> ChildProcess {
+        try start("worker", ["worker", "--connect", connect, "--slots", String(slots)] + extra, namespace: namespace)
     }
 
     /// Runs `gfmc status DIR --json` to completion (bounded by `timeout`) and parses its output as a JSON object.
@@ -87,6 +87,8 @@ struct GFMCProcesses {
 
 /// The JSON object printed by `gfmc status DIR --json`, read by key (the counts are `CoordinatorStatus`'s:
 /// `total`, `done`, `inFlight`, `queued`, `quarantined`, `complete`, …), at the top level or one object down.
+///
+/// `@unchecked Sendable`: `object` is an immutable tree of JSONSerialization values (strings, numbers, arrays, dictionaries), never mutated after `init`.
 struct StatusSnapshot: @unchecked Sendable, CustomStringConvertible {
     let object: [String: Any]
     let text: String

@@ -4,6 +4,8 @@ import Testing
 /// What every system test needs: a temp directory, the children it starts, the `gfmc` launchers.
 /// Call `cleanup()` in a `defer` right after creating it: it SIGKILLs every child still running and removes the
 /// directory, whether the test passed or not.
+///
+/// `@unchecked Sendable`: its fields never change after `init` and are themselves safe to share.
 final class Harness: @unchecked Sendable {
     let directory: TemporaryDirectory
     let group: ProcessGroupGuard

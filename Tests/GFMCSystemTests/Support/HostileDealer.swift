@@ -1,4 +1,5 @@
 import Foundation
+import GFMCTestSupport
 import GFMCTransport
 
 /// A hostile ZeroMQ client of the coordinator, built on GFMCTransport's DEALER: it sends garbage frames, wrong
@@ -81,9 +82,24 @@ enum HostileDealer {
         report.reannounceAfterJunk = try waitForType("reannounce", on: dealer, milliseconds: replyTimeoutMilliseconds)
         // A well-formed `ready` must be answered with `welcome`. The hostile client then goes silent with the
         // leases it may be given: the coordinator has to declare it dead and requeue them.
-        let ready = #"{"credits": 1, "host": "hostile", "pid": 1, "slots": 1, "workerVersion": "hostile"}"#
-        try dealer.send([tagV1, Array("ready".utf8), Array(ready.utf8)])
-        report.welcomeAfterJunk = try waitForType("welcome", on: dealer, milliseconds: replyTimeoutMilliseconds)
+        // Like an attacker, it learns the coordinator's version and numerics fingerprint from the `refused`
+        // answers (at most three tries).
+        var version = "hostile", fingerprint = ""
+        for _ in 0..<3 {
+            let ready = #"{"credits": 1, "host": "hostile", "pid": 1, "slots": 1, "workerVersion": "\#(version)", "numericsFingerprint": "\#(fingerprint)"}"#
+            try dealer.send([tagV1, Array("ready".utf8), Array(ready.utf8)])
+            guard let answer = try waitForAnswer(["welcome", "refused"], on: dealer, milliseconds: replyTimeoutMilliseconds)
+            else { break }
+            if answer.type == "welcome" { report.welcomeAfterJunk = true; break }
+            let reason = (try? JSONSerialization.jsonObject(with: Data(answer.body.utf8)) as? [String: Any])?["reason"] as? String ?? ""
+            if let match = reason.firstMatch(of: /coordinator's "([^"]*)"/) {
+                version = String(match.1)
+            } else if let match = reason.firstMatch(of: /coordinator's (nf1-[0-9a-f]+)/) {
+                fingerprint = String(match.1)
+            } else {
+                break
+            }
+        }
 
         // 2. An oversized body (17 MiB > the 16 MiB limit of protocol.md) on a second connection: the coordinator may
         //    drop the message or the connection, but must keep serving everyone else.
@@ -97,6 +113,23 @@ enum HostileDealer {
         // Give libzmq a moment to push the bytes out before the socket closes (LINGER is 0).
         _ = try? waitForType("never", on: big, milliseconds: 1000)
         return report
+    }
+
+    /// Reads messages for up to `milliseconds`; the first of one of `types` (type and body text), or nil.
+    static func waitForAnswer(_ types: [String], on socket: ZMQSocket, milliseconds: Int) throws -> (type: String, body: String)? {
+        let deadline = Deadline(seconds: Double(milliseconds) / 1000)
+        let poller = ZMQPoller([socket])
+        for _ in 0..<10_000 {
+            let left = Int(deadline.remainingSeconds * 1000)
+            if left <= 0 { return nil }
+            guard try !poller.readable(timeoutMilliseconds: min(left, 200)).isEmpty else { continue }
+            while let message = try socket.tryReceive() {
+                guard message.count >= 3 else { continue }
+                let type = String(decoding: message[1], as: UTF8.self)
+                if types.contains(type) { return (type, String(decoding: message[2], as: UTF8.self)) }
+            }
+        }
+        return nil
     }
 
     /// Reads messages for up to `milliseconds`; true as soon as one of message type `type` arrives.

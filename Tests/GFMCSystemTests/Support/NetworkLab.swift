@@ -27,6 +27,8 @@ struct NetworkLab: Sendable {
 
     func cut(_ index: Int) throws { try run(["cut", prefix, String(index)]) }
     func heal(_ index: Int) throws { try run(["heal", prefix, String(index)]) }
+    /// Drops `percent` % of host `index`'s packets at random, each way (0 removes the rule).
+    func loss(_ index: Int, percent: Int) throws { try run(["loss", prefix, String(index), String(percent)]) }
 
     /// Kills every process inside the lab's namespaces (by PID) and deletes them. Never throws.
     func down() {

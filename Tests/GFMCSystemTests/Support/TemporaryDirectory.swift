@@ -3,6 +3,8 @@ import Foundation
 /// A fresh directory under the system temp dir (mkdtemp), removed with everything in it by `remove()`.
 /// Tests create one per test and remove it in a `defer`. Set `GFMC_KEEP_TEST_DIRS=1` to keep them for debugging
 /// (their paths are then printed).
+///
+/// `@unchecked Sendable`: `path` never changes; removal goes through `FileManager`, which is thread-safe.
 final class TemporaryDirectory: @unchecked Sendable {
     let path: String
 

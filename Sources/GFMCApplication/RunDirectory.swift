@@ -1,0 +1,207 @@
+import Foundation
+import GFMCRuntime
+import GFMCStore
+import GFMCStudy
+
+/// The files of one study run (`gfmc run`, `gfmc coordinator`, `gfmc status`, `gfmc report`):
+///
+/// | file | what |
+/// |------|------|
+/// | `study.sqlite` (+ `-wal`, `-shm`) | the durable store: the resolved study, its hash, every accepted trial |
+/// | `coordinator.lock` | `flock`ed by the coordinator serving this directory (holds its pid) |
+/// | `coordinator.endpoint` | the endpoint `gfmc coordinator` listens on (real port after `tcp://*:0`), while it runs |
+/// | `status.json` | the coordinator's progress, rewritten atomically every second |
+/// | `trials.csv`, `summary.json`, `report.html` | the report, written at the end (also after a stop) and by `gfmc report` |
+/// | `workers.log` | log of the local workers of `gfmc run` |
+public struct RunDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public var storePath: String { path + "/study.sqlite" }
+    public var statusPath: String { path + "/status.json" }
+    public var endpointPath: String { path + "/coordinator.endpoint" }
+    public var lockPath: String { path + "/coordinator.lock" }
+    public var trialsCSVPath: String { path + "/trials.csv" }
+    public var summaryPath: String { path + "/summary.json" }
+    public var reportPath: String { path + "/report.html" }
+    public var workerLogPath: String { path + "/workers.log" }
+
+    /// `runs/<study name>-<first 8 hex digits of the study hash>`, relative to the current directory.
+    public static func defaultPath(for study: StudyDescription) -> String {
+        let safeName = String(study.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+        return "runs/\(safeName)-\(study.identityHash.prefix(8))"
+    }
+
+    public var hasStore: Bool { FileManager.default.fileExists(atPath: storePath) }
+
+    /// Creates the directory (and parents).
+    public func create() throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ApplicationError.failure("cannot create run directory \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Refuses a store that belongs to another study, listing what changed (`StudyDescription.diff`).
+    /// Does nothing when there is no store yet.
+    public func checkStudy(_ study: StudyDescription) throws {
+        guard hasStore else { return }
+        let stored: StoredStudy?
+        do {
+            let store = try StudyStore(path: storePath, readOnly: true)
+            defer { store.close() }
+            stored = try store.storedStudy()
+        } catch {
+            throw ApplicationError.failure("cannot read the study store \(storePath): \(error)")
+        }
+        guard let stored, stored.studyHash != study.identityHash else { return }
+        throw RunDirectoryStudyMismatch(description: Self.mismatchMessage(directory: path, stored: stored, new: study))
+    }
+
+    static func mismatchMessage(directory: String, stored: StoredStudy, new study: StudyDescription) -> String {
+        var lines = ["run directory \(directory) holds a different study (stored hash \(stored.studyHash.prefix(12)), "
+                     + "this study \(study.identityHash.prefix(12))); refusing to mix their trials."]
+        if let old = try? StudyDescription.parse(stored.resolvedStudyJSON) {
+            let changes = StudyDescription.diff(old, study)
+            lines.append("What changed (stored → given):")
+            lines += changes.map { "  \($0)" }
+        } else {
+            lines.append("(the stored study could not be parsed by this gfmc version)")
+        }
+        lines.append("Use another --out directory for the changed study, or rerun the stored study to resume it.")
+        return lines.joined(separator: "\n")
+    }
+
+    /// The study stored in this directory's store (read-only).
+    public func storedStudy() throws -> StudyDescription {
+        guard hasStore else {
+            throw ApplicationError.failure("\(path) is not a gfmc run directory (no \(URL(fileURLWithPath: storePath).lastPathComponent))")
+        }
+        let stored: StoredStudy?
+        do {
+            let store = try StudyStore(path: storePath, readOnly: true)
+            defer { store.close() }
+            stored = try store.storedStudy()
+        } catch {
+            throw ApplicationError.failure("cannot read the study store \(storePath): \(error)")
+        }
+        guard let stored else { throw ApplicationError.failure("study store \(storePath) holds no study yet") }
+        do {
+            return try StudyDescription.parse(stored.resolvedStudyJSON)
+        } catch {
+            throw ApplicationError.failure("study store \(storePath): stored study does not parse: \(error)")
+        }
+    }
+}
+
+/// An exclusive `flock` on a run directory's `coordinator.lock`, held while the object lives: a second
+/// coordinator on the same directory is refused with a message naming the holder's pid.
+///
+/// `@unchecked Sendable`: the only field, the descriptor, is set once in `init` and closed in `deinit`.
+public final class RunDirectoryLock: @unchecked Sendable {
+    private let descriptor: Int32
+
+    /// Takes the lock, waiting up to `waitSeconds` (0: not at all) for a holder that is still stopping, e.g. the
+    /// coordinator of a preempted Slurm job writing its partial report. Polls every 0.1 s; `stop` (when given and
+    /// set, e.g. by a signal) ends the wait early with the locked error.
+    ///
+    /// - Throws: `RunDirectoryLockedError` when another process still holds the lock after the wait;
+    ///   `RunDirectoryLocksUnsupportedError` when the file system refuses `flock` itself (some network file
+    ///   systems), which is not the same as "in use".
+    /// `onWait` is called once, with the holder's pid text, when the lock is held and the wait begins.
+    public init(_ directory: RunDirectory, waitSeconds: Double = 0, stop: StopFlag? = nil,
+                onWait: ((String) -> Void)? = nil) throws {
+        let fd = open(directory.lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw ApplicationError.failure("cannot open lock file \(directory.lockPath): \(String(cString: strerror(errno)))")
+        }
+        let deadline = Date().addingTimeInterval(max(0, waitSeconds))
+        var announced = false
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            if code != EWOULDBLOCK && code != EINTR {
+                close(fd)
+                throw RunDirectoryLocksUnsupportedError(directory: directory.path, lockPath: directory.lockPath,
+                                                        reason: String(cString: strerror(code)))
+            }
+            if Date() >= deadline || stop?.isRequested == true {
+                let holder = (try? String(contentsOfFile: directory.lockPath, encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                close(fd)
+                throw RunDirectoryLockedError(directory: directory.path, holder: holder, waitedSeconds: waitSeconds)
+            }
+            if !announced {
+                announced = true
+                onWait?((try? String(contentsOfFile: directory.lockPath, encoding: .utf8))?
+                    .trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+            }
+            usleep(100_000)
+        }
+        ftruncate(fd, 0)
+        let text = "\(getpid())\n"
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+}
+
+/// Another coordinator serves the run directory.
+public struct RunDirectoryLockedError: Error, CustomStringConvertible, Sendable {
+    public let directory: String
+    public let holder: String
+    /// How long the lock was waited for (0: not at all).
+    public var waitedSeconds: Double = 0
+    public var description: String {
+        let waited = waitedSeconds > 0 ? " (still held after waiting \(Int(waitedSeconds.rounded())) s)" : ""
+        return "run directory \(directory) is in use by another coordinator\(holder.isEmpty ? "" : " (pid \(holder))")\(waited); "
+            + "wait for it to finish (--lock-wait SECONDS), stop it, or use another --out directory"
+    }
+}
+
+/// The file system of the run directory does not support `flock` (seen on some NFS/Lustre mounts): SQLite's
+/// WAL and the coordinator's lock need a local disk or a file system with working locks.
+public struct RunDirectoryLocksUnsupportedError: Error, CustomStringConvertible, Sendable {
+    public let directory: String
+    public let lockPath: String
+    public let reason: String
+    public var description: String {
+        "file locks do not work in run directory \(directory) (flock on \(lockPath): \(reason)); put the run "
+            + "directory on a local disk or on a file system with working locks (SQLite's WAL needs them too)"
+    }
+}
+
+/// The run directory's store belongs to another study; the description lists what changed.
+public struct RunDirectoryStudyMismatch: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// Exit statuses of the study commands (also listed in their `--help`).
+public enum RunExitCode {
+    /// The study is complete (reports written).
+    public static let complete: Int32 = 0
+    /// An error (unreadable study, bad data, store failure, …); the message names it. Nothing stored is lost.
+    public static let failure: Int32 = 1
+    /// Stopped before completion (SIGINT/SIGTERM/SIGHUP/SIGUSR1, or local workers that kept exiting): partial
+    /// report written; rerun the same command to resume.
+    public static let stopped: Int32 = 2
+    /// Bad command line.
+    public static let usage: Int32 = 64
+    /// The run directory holds a different study (the message lists what changed).
+    public static let studyMismatch: Int32 = 65
+    /// Another coordinator holds the run directory's lock.
+    public static let locked: Int32 = 75
+
+    /// The EXIT STATUS paragraph of the study commands' help.
+    public static let helpText = """
+    Exit status: 0 complete; 1 error (message names file/key; nothing stored is lost); 2 stopped by a signal \
+    (SIGINT, SIGTERM, SIGHUP, SIGUSR1) or by local workers that kept exiting, before completion (partial report \
+    written; rerun the same command to resume); 3 finished but some trials were quarantined after repeated \
+    failures (listed; rerun with --retry-quarantined to retry them); 64 bad command line; \
+    65 unusable input, found before any worker starts: a broken or changed data file, a study too large for \
+    this machine (message names the key, the file and the problem), or a run directory holding a different \
+    study (message lists what changed); 75 another coordinator holds the run directory.
+    """
+}
