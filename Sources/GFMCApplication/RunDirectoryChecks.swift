@@ -3,13 +3,16 @@ import Foundation
 extension RunDirectory {
     /// Entries a directory may hold and still count as empty (a filesystem's own bookkeeping).
     public static let ignorableEntries: Set<String> = ["lost+found"]
+    /// Entries a deployment places in a run directory before its first coordinator starts: `keys`, the per-run
+    /// CURVE keys of `deploy/slurm/gfmc.sbatch`. A directory holding only these (and ignorable entries) is new.
+    public static let deploymentEntries: Set<String> = ["keys"]
     /// Files that mark a gfmc run directory (any one of them).
     public static let markerFiles = ["study.sqlite", "status.json", "coordinator.lock"]
 
     /// Refuses an `--out` that would overwrite someone else's files, before anything is written: a path that
-    /// exists but is not a directory, or a non-empty directory (ignoring `lost+found`) that holds none of a run
-    /// directory's files (`study.sqlite`, `status.json`, `coordinator.lock`). A missing path, an empty
-    /// directory and an existing run directory (resumed) are fine.
+    /// exists but is not a directory, or a non-empty directory (ignoring `lost+found` and a deployment's `keys`)
+    /// that holds none of a run directory's files (`study.sqlite`, `status.json`, `coordinator.lock`). A missing
+    /// path, an empty directory, one holding only `keys`, and an existing run directory (resumed) are fine.
     /// - Throws: `ApplicationError.failure` naming the directory and what it holds.
     public func checkUsableAsOutput() throws {
         var isDirectory: ObjCBool = false
@@ -23,7 +26,7 @@ extension RunDirectory {
         } catch {
             throw ApplicationError.failure("--out \(path): cannot list the directory: \(error.localizedDescription)")
         }
-        let foreign = entries.filter { !Self.ignorableEntries.contains($0) }.sorted()
+        let foreign = entries.filter { !Self.ignorableEntries.contains($0) && !Self.deploymentEntries.contains($0) }.sorted()
         guard !foreign.isEmpty, !entries.contains(where: { Self.markerFiles.contains($0) }) else { return }
         let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", … (\(foreign.count) entries)" : "")
         throw ApplicationError.failure("--out \(path) is a non-empty directory that is not a gfmc run directory "

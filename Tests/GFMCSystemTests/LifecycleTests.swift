@@ -139,9 +139,10 @@ extension SystemTests {
             #expect(try FileManager.default.contentsOfDirectory(atPath: foreign) == ["trials.csv"])
             #expect(try String(contentsOfFile: foreign + "/trials.csv", encoding: .utf8) == "keep me\n")
 
-            // An empty directory with lost+found is fine.
+            // A directory holding only lost+found and a deployment's per-run keys (deploy/slurm) is fine.
             let fresh = try harness.directory.subdirectory("fresh")
             _ = try harness.directory.subdirectory("fresh/lost+found")
+            _ = try harness.directory.subdirectory("fresh/keys")
             let csv = try await harness.gfmc.runToCompletion(study: studyPath, workers: 1, out: fresh, timeout: 120)
             #expect(csv.rows.count == study.totalTrials)
         }
