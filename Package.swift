@@ -46,8 +46,8 @@ let package = Package(
         ]),
         // Application services: run directories, the lock, local workers, precision rounds, status, reports.
         .target(name: "GFMCApplication", dependencies: [
-            "CZlib", "GFMCCoordination", "GFMCEngine", "GFMCModel", "GFMCReport", "GFMCRuntime", "GFMCStatistics",
-            "GFMCStore", "GFMCStudy",
+            "CZlib", "GFMCConcurrency", "GFMCCoordination", "GFMCEngine", "GFMCModel", "GFMCReport", "GFMCRuntime",
+            "GFMCStatistics", "GFMCStore", "GFMCStudy",
         ]),
         // The `gfmc bench` harness.
         .target(name: "GFMCBenchmarks", dependencies: [
@@ -70,6 +70,7 @@ let package = Package(
         .target(name: "GFMCTestSupport", path: "Tests/GFMCTestSupport"),
         .testTarget(name: "GFMCLinearAlgebraTests", dependencies: ["GFMCLinearAlgebra"]),
         .testTarget(name: "GFMCRandomTests", dependencies: ["GFMCLinearAlgebra", "GFMCRandom", "GFMCStatistics"]),
+        .testTarget(name: "GFMCConcurrencyTests", dependencies: ["GFMCConcurrency"]),
         .testTarget(name: "GFMCStatisticsTests", dependencies: ["GFMCStatistics", "GFMCTestSupport"]),
         .testTarget(name: "GFMCEngineTests", dependencies: ["GFMCEngine", "GFMCLinearAlgebra", "GFMCModel", "GFMCStatistics"]),
         .testTarget(name: "GFMCStudyTests", dependencies: ["GFMCEngine", "GFMCLinearAlgebra", "GFMCModel", "GFMCStudy", "GFMCTestSupport"]),

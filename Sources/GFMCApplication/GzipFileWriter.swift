@@ -21,7 +21,7 @@ final class GzipFileWriter {
     deinit { deflateEnd(&stream) }
 
     /// Compresses `bytes` and writes whatever output zlib produced.
-    func write(_ bytes: Data) throws {
+    func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { raw in
             guard let base = raw.bindMemory(to: UInt8.self).baseAddress else { return }
             stream.next_in = UnsafeMutablePointer(mutating: base)

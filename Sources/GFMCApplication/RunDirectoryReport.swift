@@ -1,4 +1,5 @@
 import Foundation
+import GFMCConcurrency
 import GFMCEngine
 import GFMCModel
 import GFMCReport
@@ -108,10 +109,11 @@ public enum RunDirectoryReport {
             artifacts = try store.withReadSnapshot {
                 var report = try StreamingReport(manifest: manifest,
                                                  scatterCandidates: try store.countConvergedWithPositiveRates()) {
-                    if let gzip { try gzip.write(Data($0.utf8)) } else { try handle.write(contentsOf: Data($0.utf8)) }
+                    if let gzip { try gzip.write($0) } else { try handle.write(contentsOf: $0) }
                 }
                 var pending = Array(Set(rounds?.widths ?? [])).sorted()
-                try store.forEachWidth { width, trials in
+                // Decoding the next width from the store overlaps with writing and summarizing this one.
+                try overlapped(produce: { emit in try store.forEachWidth { try emit(($0, $1)) } }) { width, trials in
                     try report.add(width: width, trials: trials)
                     guard let rounds else { return }
                     while let w = pending.first, w < width {

@@ -16,7 +16,7 @@ import GFMCModel
 public struct StreamingReport {
     public let manifest: ReportManifest
     let confidenceLevel: Double
-    var csvSink: (String) throws -> Void
+    var csvSink: ([UInt8]) throws -> Void
     var widthSummaries: [WidthSummary] = []
     var histograms: [String] = []
     var scatter: RateScatter
@@ -25,15 +25,16 @@ public struct StreamingReport {
 
     /// - Parameters:
     ///   - scatterCandidates: how many trials of the whole study `RateScatter.isCandidate` accepts.
-    ///   - csvSink: receives trials.csv in pieces (the header first, then one or more rows per call).
+    ///   - csvSink: receives trials.csv as UTF-8 bytes in pieces, in file order (the header first, then whole
+    ///     rows, up to about a megabyte per call).
     public init(manifest: ReportManifest, scatterCandidates: Int, confidenceLevel: Double = 0.95,
-                csvSink: @escaping (String) throws -> Void) throws {
+                csvSink: @escaping ([UInt8]) throws -> Void) throws {
         self.manifest = manifest
         self.confidenceLevel = confidenceLevel
         self.csvSink = csvSink
         scatter = RateScatter(candidates: scatterCandidates)
         pendingManifestWidths = Array(Set(manifest.widths)).sorted()
-        try csvSink(TrialsCSV.header(deltas: manifest.deltas).joined(separator: ",") + "\n")
+        try csvSink(Array((TrialsCSV.header(deltas: manifest.deltas).joined(separator: ",") + "\n").utf8))
     }
 
     /// Adds one width's trials (distinct, sorted by index). Widths must come in increasing order.
@@ -46,17 +47,22 @@ public struct StreamingReport {
             summarize(width: w, trials: [])
         }
         if pendingManifestWidths.first == width { pendingManifestWidths.removeFirst() }
-        var rows = ""
-        for t in trials {
-            rows += TrialsCSV.row(t, deltaCount: manifest.deltas.count).joined(separator: ",") + "\n"
-            if rows.utf8.count >= 1 << 20 {
-                try csvSink(rows)
-                rows = ""
+        var start = trials.startIndex
+        while start < trials.endIndex {
+            let end = min(trials.endIndex, start + Self.rowsPerPiece * Self.formattingThreads)
+            for piece in TrialsCSV.rows(trials[start..<end], deltaCount: manifest.deltas.count,
+                                        pieces: Self.formattingThreads) {
+                try csvSink(piece)
             }
+            start = end
         }
-        if !rows.isEmpty { try csvSink(rows) }
         summarize(width: width, trials: trials)
     }
+
+    /// Rows formatted into one sink call (about 650 bytes each for two δ: about a megabyte).
+    static let rowsPerPiece = 1600
+    /// Threads formatting trials.csv rows (the report's largest cost); the bytes do not depend on it.
+    static let formattingThreads = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
 
     mutating func summarize(width: Int, trials: [TrialResult]) {
         widthSummaries.append(StudySummary.summarizeWidth(

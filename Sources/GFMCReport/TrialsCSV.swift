@@ -31,42 +31,107 @@ public enum TrialsCSV {
     }
 
     public static func make(trials: [TrialResult], deltas: [Double]) -> String {
-        var out = header(deltas: deltas).joined(separator: ",") + "\n"
-        for t in TrialSet(trials).trials {
-            out += row(t, deltaCount: deltas.count).joined(separator: ",") + "\n"
-        }
-        return out
+        var out = Array((header(deltas: deltas).joined(separator: ",") + "\n").utf8)
+        for t in TrialSet(trials).trials { appendRow(t, deltaCount: deltas.count, to: &out) }
+        return String(decoding: out, as: UTF8.self)
     }
 
-    static func row(_ t: TrialResult, deltaCount: Int) -> [String] {
-        var cells: [String] = [
-            String(t.id.width), String(t.id.index), text(t.engine), text(t.method), String(t.converged),
-            text(t.stopReason.rawValue), String(t.steps), String(t.rhsEvaluations), num(t.finalTime),
-            num(t.distanceFrobenius), num(t.distanceOperator), num(t.distanceFrobeniusDirect),
-            num(t.distanceOperatorDirect), num(t.initialNullSpaceCoupling), num(t.initialLoss), num(t.finalLoss),
-            num(t.optimalLoss), num(t.effectiveImbalance), num(t.deltaPlus), num(t.deltaMinus), num(t.margin),
-            num(t.rateConstant), num(t.theorem3Rate), num(t.measuredRate), String(t.theorem3Holds),
-            num(t.imbalanceDrift), String(t.lemma33Holds), num(t.lemma34Quantity), num(t.lemma35Quantity),
-            num(t.predictedDistance),
-        ]
+    /// The rows of `trials`, in order, cut into `pieces` consecutive pieces formatted concurrently (one
+    /// thread each); concatenated they are exactly the rows `appendRow` writes one after the other.
+    public static func rows(_ trials: ArraySlice<TrialResult>, deltaCount: Int, pieces: Int) -> [[UInt8]] {
+        let pieces = max(1, min(pieces, trials.count))
+        var output = [[UInt8]](repeating: [], count: pieces)
+        output.withUnsafeMutableBufferPointer { slots in
+            let slots = SendableSlots(base: slots)
+            DispatchQueue.concurrentPerform(iterations: pieces) { piece in
+                let lower = trials.startIndex + trials.count * piece / pieces
+                let upper = trials.startIndex + trials.count * (piece + 1) / pieces
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity((upper - lower) * 700)
+                for t in trials[lower..<upper] { appendRow(t, deltaCount: deltaCount, to: &bytes) }
+                slots.base[piece] = bytes
+            }
+        }
+        return output
+    }
+
+    /// The output slots of `rows`: each concurrent iteration writes only its own slot.
+    private struct SendableSlots: @unchecked Sendable {
+        let base: UnsafeMutableBufferPointer<[UInt8]>
+    }
+
+    /// Appends one trial's row, with its line end, as UTF-8 bytes (the hot path of large reports: no
+    /// intermediate strings but the numbers' shortest round-trip texts).
+    public static func appendRow(_ t: TrialResult, deltaCount: Int, to out: inout [UInt8]) {
+        var row = RowWriter(out: out)
+        out = []
+        row.integer(t.id.width); row.integer(t.id.index); row.text(t.engine); row.text(t.method)
+        row.boolean(t.converged); row.text(t.stopReason.rawValue); row.integer(t.steps)
+        row.integer(t.rhsEvaluations)
+        row.number(t.finalTime); row.number(t.distanceFrobenius); row.number(t.distanceOperator)
+        row.number(t.distanceFrobeniusDirect); row.number(t.distanceOperatorDirect)
+        row.number(t.initialNullSpaceCoupling); row.number(t.initialLoss); row.number(t.finalLoss)
+        row.number(t.optimalLoss); row.number(t.effectiveImbalance); row.number(t.deltaPlus)
+        row.number(t.deltaMinus); row.number(t.margin); row.number(t.rateConstant); row.number(t.theorem3Rate)
+        row.number(t.measuredRate)
+        row.boolean(t.theorem3Holds); row.number(t.imbalanceDrift); row.boolean(t.lemma33Holds)
+        row.number(t.lemma34Quantity); row.number(t.lemma35Quantity); row.number(t.predictedDistance)
         for i in 0..<deltaCount {
             if i < t.bounds.count {
                 let b = t.bounds[i]
-                cells += [num(b.lemma34Bound), String(b.lemma34Holds), num(b.lemma35Bound), String(b.lemma35Holds),
-                          num(b.theorem12Bound), String(b.theorem12Holds), num(b.theorem12BoundCorrected),
-                          String(b.theorem12CorrectedHolds), num(b.theorem12WidthThreshold),
-                          String(b.widthExceedsThreshold)]
+                row.number(b.lemma34Bound); row.boolean(b.lemma34Holds); row.number(b.lemma35Bound)
+                row.boolean(b.lemma35Holds); row.number(b.theorem12Bound); row.boolean(b.theorem12Holds)
+                row.number(b.theorem12BoundCorrected); row.boolean(b.theorem12CorrectedHolds)
+                row.number(b.theorem12WidthThreshold); row.boolean(b.widthExceedsThreshold)
             } else {
-                cells += Array(repeating: "", count: boundColumnStems.count)
+                for _ in boundColumnStems { row.empty() }
             }
         }
-        return cells
+        row.out.append(UInt8(ascii: "\n"))
+        out = row.out
     }
 
-    static func num(_ x: Double) -> String { x.description }
+    /// Writes the cells of one row, with a comma before every cell but the first.
+    struct RowWriter {
+        var out: [UInt8]
+        var first = true
+
+        mutating func separate() {
+            if first { first = false } else { out.append(UInt8(ascii: ",")) }
+        }
+
+        mutating func empty() { separate() }
+
+        /// Decimal digits (a short string: Swift keeps it inline, no allocation).
+        mutating func integer(_ n: Int) {
+            separate()
+            out.append(contentsOf: String(n).utf8)
+        }
+
+        mutating func boolean(_ b: Bool) {
+            separate()
+            out.append(contentsOf: b ? TrialsCSV.trueBytes : TrialsCSV.falseBytes)
+        }
+
+        /// Swift's shortest round-trip `description` ("nan", "inf", "-inf" for non-finite values).
+        mutating func number(_ x: Double) {
+            separate()
+            out.append(contentsOf: x.description.utf8)
+        }
+
+        /// Quoted only when it holds a comma, quote or line break (RFC 4180).
+        mutating func text(_ s: String) {
+            separate()
+            out.append(contentsOf: TrialsCSV.text(s).utf8)
+        }
+    }
+
+    static let trueBytes = Array("true".utf8)
+    static let falseBytes = Array("false".utf8)
 
     static func text(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        // Bytes, not Characters: these four are ASCII, and "\r\n" is one Character but two bytes.
+        guard s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return s }
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

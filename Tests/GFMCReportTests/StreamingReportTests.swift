@@ -11,7 +11,7 @@ struct StreamingReportTests {
         let sorted = trials.sorted { $0.id < $1.id }
         let candidates = sorted.filter(RateScatter.isCandidate).count
         var csv = ""
-        var report = try StreamingReport(manifest: manifest, scatterCandidates: candidates) { csv += $0 }
+        var report = try StreamingReport(manifest: manifest, scatterCandidates: candidates) { csv += String(decoding: $0, as: UTF8.self) }
         for (width, group) in Dictionary(grouping: sorted, by: \.id.width).sorted(by: { $0.key < $1.key }) {
             try report.add(width: width, trials: group)
         }
