@@ -44,7 +44,8 @@ public enum WireError: Error, Equatable, Sendable, CustomStringConvertible {
 /// * frame 1: the message type name in ASCII (`Message.Kind.rawValue`, e.g. `ready`, `task_failed`);
 /// * frame 2: the body: UTF-8 JSON (sorted keys) for types with a body, empty for `heartbeat`, `shutdown`,
 ///   `reannounce`. Non-finite doubles are written as the strings `"nan"`, `"inf"`, `"-inf"`; finite
-///   doubles round-trip bit-exactly.
+///   doubles round-trip bit-exactly. `task` and `result`, sent once per task, are written and (in that
+///   canonical form) read by `TaskMessageJSON` without Foundation's Codable; other forms go through it.
 ///
 /// The ROUTER identity frame is not included; the runtime prepends/strips it.
 public struct WireCodec: Sendable {
@@ -76,12 +77,12 @@ public struct WireCodec: Sendable {
         do {
             switch message {
             case .ready(let v): body = try Self.json(v)
-            case .result(let v): body = try Self.json(v)
+            case .result(let v): body = try TaskMessageJSON.encode(v) ?? Self.json(v)
             case .taskFailed(let v): body = try Self.json(v)
             case .goodbye(let v): body = try Self.json(v)
             case .welcome(let v): body = try Self.json(v)
             case .refused(let v): body = try Self.json(v)
-            case .task(let v): body = try Self.json(v)
+            case .task(let v): body = try TaskMessageJSON.encode(v) ?? Self.json(v)
             case .cancel(let v): body = try Self.json(v)
             case .shutdown, .reannounce, .heartbeat: body = []
             }
@@ -137,12 +138,12 @@ public struct WireCodec: Sendable {
         do {
             switch kind {
             case .ready: return .ready(try Self.value(body))
-            case .result: return .result(try Self.value(body))
+            case .result: return .result(try TaskMessageJSON.decodeResult(body) ?? Self.value(body))
             case .taskFailed: return .taskFailed(try Self.value(body))
             case .goodbye: return .goodbye(try Self.value(body))
             case .welcome: return .welcome(try Self.value(body))
             case .refused: return .refused(try Self.value(body))
-            case .task: return .task(try Self.value(body))
+            case .task: return .task(try TaskMessageJSON.decodeTask(body) ?? Self.value(body))
             case .cancel: return .cancel(try Self.value(body))
             case .shutdown, .reannounce, .heartbeat: return .heartbeat  // handled above
             }

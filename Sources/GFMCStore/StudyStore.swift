@@ -27,6 +27,9 @@ public final class StudyStore {
     /// gfmc, whose study, trial ids and counts read as usual but whose results need a migration.
     public private(set) var openedSchemaVersion: Int
     private var insertStatement: SQLiteStatement?
+    /// Set once a transaction has seen the study row (never removed once written), so `record` reads the
+    /// study, which may hold megabytes of inline data, once per connection rather than once per commit.
+    private var studyRowSeen = false
 
     /// Opens (a writer creates) the store at `path`.
     /// - Parameters:
@@ -184,7 +187,10 @@ public final class StudyStore {
         let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
         do {
             return try connection.transaction("record results") {
-                guard try readStudy() != nil else { throw StoreError.notInitialized(path: path) }
+                if !studyRowSeen {
+                    guard try readStudy() != nil else { throw StoreError.notInitialized(path: path) }
+                    studyRowSeen = true
+                }
                 var inserted = 0
                 for batch in batches {
                     inserted += try insert(batch.results, worker: batch.worker, attempt: batch.attempt,
