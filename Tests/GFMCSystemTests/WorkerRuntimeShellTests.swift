@@ -111,6 +111,24 @@ struct WorkerRuntimeShellTests {
         #expect(try store.allResults().map(\.id) == trials.sorted())
     }
 
+    @Test("the worker runtime reads time only from its injected clock: it gives up when a manual clock passes the limit, not before")
+    func injectedClock() throws {
+        let (coordinatorEnd, workerEnd) = InMemoryTransport.pair()
+        let clock = ManualClock()
+        var options = WorkerOptions(endpoint: "in-memory", slots: 1, executor: runtimeFakeExecutor())
+        options.clock = clock
+        options.giveUpAfterSeconds = 100
+        let fixed = options
+        let worker = BackgroundThread("worker") { try WorkerRuntime.run(fixed, transport: workerEnd) }
+        let ready = try coordinatorEnd.receive(timeout: .seconds(5))
+        #expect(try ready.map { try WireCodec().decode($0).kind } == .ready)
+        #expect(worker.wait(seconds: 0.3) == nil, "real time passing does not make the worker give up")
+        clock.advance(by: .seconds(101))
+        let summary = try #require(worker.wait(seconds: 5)).get()
+        #expect(summary.ending == .gaveUp && summary.announcements >= 1)
+        coordinatorEnd.close(linger: .zero)
+    }
+
     @Test("the in-memory transport delivers in order, refuses while disconnected, and wakes a waiting receive")
     func inMemoryTransport() throws {
         let (a, b) = InMemoryTransport.pair()
