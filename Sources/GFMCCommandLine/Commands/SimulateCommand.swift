@@ -16,7 +16,7 @@ struct SimulateCommand: GFMCCommand {
 
     static let configuration = CommandConfiguration(
         name: "simulate",
-        abstract: "Run the coordinator and worker protocol cores against each other over a lossy simulated network and check the invariants.",
+        abstract: "Check the protocol cores against each other on a lossy simulated network.",
         discussion: """
         Messages are lost (2 %), delivered twice (2 %) and delayed 1–80 ms (so they overtake each other); worker
         links are partitioned for 0.5–8 s; workers crash and are stopped (SIGTERM) and are replaced. After every
