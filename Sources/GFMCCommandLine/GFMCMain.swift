@@ -15,6 +15,7 @@ public enum GFMCMain {
             TrialCommand.self,
             ValidateCommand.self,
             HashCommand.self,
+            SimulateCommand.self,
             BenchCommand.self,
             HelpCommand.self,
         ]

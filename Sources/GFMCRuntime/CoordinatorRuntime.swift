@@ -49,6 +49,8 @@ public struct CoordinatorOptions: Sendable {
     public var farewellSeconds: Double = 2
     /// Set by signal handlers (or tests) to stop cleanly.
     public var stop: StopFlag? = nil
+    /// Where the runtime reads the time (every timeout, lease and rate). Default: the system's monotonic clock.
+    public var clock: any MonotonicClockSource = MonotonicClock()
     /// Task-id epoch; nil = random (use a fixed value only in tests).
     public var epoch: UInt64? = nil
     public var curve: CoordinatorCurveKeys? = nil
@@ -115,7 +117,7 @@ public enum CoordinatorRuntime {
 
 private struct CoordinatorLoop {
     let options: CoordinatorOptions
-    let clock = MonotonicClock()
+    let clock: ClockSeconds
     let codec: WireCodec
     let store: StudyStore
     let commits: GroupCommit<Directive>
@@ -137,6 +139,7 @@ private struct CoordinatorLoop {
 
     init(_ options: CoordinatorOptions) throws {
         self.options = options
+        clock = ClockSeconds(source: options.clock)
         codec = WireCodec(maxBodyBytes: options.maxBodyBytes)
         store = try StudyStore(path: options.storePath)
         try store.initialize(studyHash: options.study.hash, resolvedStudyJSON: options.study.json,

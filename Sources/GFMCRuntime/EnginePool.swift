@@ -1,45 +1,36 @@
 import Foundation
 import GFMCCoordination
 import GFMCModel
-import GFMCTransport
 
-/// A worker's engine threads: one per slot, sharing a FIFO of tasks. Each finished task is put in
-/// an outbox and signalled to the socket thread through an inproc socket (one socket per engine
-/// thread, created and closed by that thread), so the socket thread wakes at once.
+/// A worker's engine threads: one per slot, sharing a FIFO of jobs. `WorkerCore` never has more jobs out
+/// than slots, so a job starts as soon as it is enqueued. Each finished job is put in an outbox and
+/// `onCompletion` is called (the runtime wakes its transport), so the message thread learns of it at once.
 ///
-/// `@unchecked Sendable`: the queue, outbox and counters are touched only while `condition` is held; the engine threads own their sockets.
+/// `@unchecked Sendable`: the queue, outbox and flag are touched only while `condition` is held.
 final class EnginePool: @unchecked Sendable {
     struct Job: Sendable {
-        let taskID: TaskID
-        let studyHash: String
+        /// `WorkerCore`'s job number.
+        let id: Int
         let trials: [TrialID]
         let study: any PreparedStudy
-        /// Session generation the task belongs to; results of older generations are discarded.
-        let generation: Int
     }
 
     struct Completion: Sendable {
-        let job: Job
-        enum Outcome: Sendable {
-            case success(results: [TrialResult], seconds: [Double])
-            case failure(String)
-        }
-        let outcome: Outcome
-        let cancelled: Bool
+        let job: Int
+        let outcome: WorkerJobOutcome
     }
 
     private let condition = NSCondition()
     private var queue: [Job] = []
-    private var running: [TaskID: Job] = [:]
-    private var cancelledRunning: Set<TaskID> = []
     private var completions: [Completion] = []
     private var stopping = false
-    private let clock = MonotonicClock()
+    private let onCompletion: @Sendable () -> Void
 
-    /// Starts `slots` engine threads that signal on `wakeEndpoint` (an inproc endpoint bound in `context`).
-    init(slots: Int, context: ZMQContext, wakeEndpoint: String) {
+    /// Starts `slots` engine threads (8 MiB stacks, for LAPACK).
+    init(slots: Int, onCompletion: @escaping @Sendable () -> Void) {
+        self.onCompletion = onCompletion
         for slot in 0..<slots {
-            let thread = Thread { [self] in self.engineLoop(context: context, wakeEndpoint: wakeEndpoint) }
+            let thread = Thread { [self] in self.engineLoop() }
             thread.name = "gfmc-engine-\(slot)"
             thread.stackSize = 8 << 20
             thread.start()
@@ -53,35 +44,6 @@ final class EnginePool: @unchecked Sendable {
         }
     }
 
-    /// Removes and returns every task not yet started.
-    func removeQueued() -> [Job] {
-        condition.withLock {
-            let jobs = queue
-            queue.removeAll()
-            return jobs
-        }
-    }
-
-    /// Drops a queued task, or marks a running one so its result is discarded. Returns whether the
-    /// task was known.
-    @discardableResult
-    func cancel(_ taskID: TaskID) -> Bool {
-        condition.withLock {
-            if let index = queue.firstIndex(where: { $0.taskID == taskID }) {
-                queue.remove(at: index)
-                return true
-            }
-            if running[taskID] != nil {
-                cancelledRunning.insert(taskID)
-                return true
-            }
-            return false
-        }
-    }
-
-    var runningTaskIDs: [TaskID] { condition.withLock { running.keys.sorted() } }
-    var idle: Bool { condition.withLock { queue.isEmpty && running.isEmpty } }
-
     func takeCompletions() -> [Completion] {
         condition.withLock {
             let done = completions
@@ -90,7 +52,7 @@ final class EnginePool: @unchecked Sendable {
         }
     }
 
-    /// Asks the threads to exit after their current task; does not wait.
+    /// Asks the threads to exit after their current job; does not wait.
     func stop() {
         condition.withLock {
             stopping = true
@@ -99,35 +61,27 @@ final class EnginePool: @unchecked Sendable {
         }
     }
 
-    private func engineLoop(context: ZMQContext, wakeEndpoint: String) {
-        let wake: ZMQSocket? = try? {
-            let socket = try ZMQSocket(context: context, type: .dealer)
-            try socket.connect(wakeEndpoint)
-            return socket
-        }()
-        defer {
-            wake?.close()
-        }
+    private func engineLoop() {
         while true {
             let job: Job? = condition.withLock {
                 while queue.isEmpty && !stopping { condition.wait() }
                 if stopping { return nil }
-                let next = queue.removeFirst()
-                running[next.taskID] = next
-                return next
+                return queue.removeFirst()
             }
             guard let job else { return }
-            let outcome = compute(job)
-            condition.withLock {
-                running[job.taskID] = nil
-                let cancelled = cancelledRunning.remove(job.taskID) != nil
-                completions.append(Completion(job: job, outcome: outcome, cancelled: cancelled))
+            let outcome = Self.compute(job)
+            let stopped = condition.withLock {
+                completions.append(Completion(job: job.id, outcome: outcome))
+                return stopping
             }
-            _ = try? wake?.trySend([[1]])
+            if !stopped { onCompletion() }
         }
     }
 
-    private func compute(_ job: Job) -> Completion.Outcome {
+    /// Runs the job's trials in order; the first error fails the whole job. Trial times are measured on
+    /// the system's monotonic clock (they size tasks; they are not protocol timeouts).
+    private static func compute(_ job: Job) -> WorkerJobOutcome {
+        let clock = MonotonicClock()
         var results: [TrialResult] = []
         var seconds: [Double] = []
         results.reserveCapacity(job.trials.count)
@@ -136,10 +90,18 @@ final class EnginePool: @unchecked Sendable {
             do {
                 results.append(try job.study.run(trial))
             } catch {
-                return .failure("trial \(trial): \(error)")
+                return .failure(reason: "trial \(trial): \(error)")
             }
-            seconds.append(clock.now() - start)
+            seconds.append((clock.now() - start).secondsValue)
         }
         return .success(results: results, seconds: seconds)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var secondsValue: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
     }
 }

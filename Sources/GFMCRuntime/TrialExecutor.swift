@@ -4,10 +4,10 @@ import GFMCModel
 /// How a worker computes trials, independent of how the engine is configured. The command line
 /// supplies the real one (study JSON → engine); tests use deterministic fakes.
 public protocol TrialExecutor: Sendable {
-    /// Called on the worker's socket thread once per study (each `welcome` with a new study hash).
-    /// Parse the study and precompute what every trial shares. Keep it reasonably quick: heartbeats
-    /// pause while it runs (the coordinator declares a worker dead after 5 s of silence).
-    /// A thrown error makes every task of this study fail with the error's description.
+    /// Called once per study (each `welcome` with a new study hash) on a thread of its own, so it may take
+    /// long: the worker keeps heartbeating meanwhile, and its tasks wait until it returns.
+    /// Parse the study and precompute what every trial shares. A thrown error makes the worker hand its
+    /// tasks back with `goodbye` and stop (`WorkerStudyError`), naming the error.
     func prepare(_ study: StudyWelcome) throws -> any PreparedStudy
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import GFMCCoordination
 import GFMCLinearAlgebra
+import GFMCConcurrency
 import GFMCTransport
 
 /// CURVE settings of a worker: the coordinator's public key and this worker's key pair (Z85).
@@ -45,7 +46,10 @@ public struct WorkerOptions: Sendable {
     /// Set by signal handlers (or tests) to stop gracefully.
     public var stop: StopFlag? = nil
     public var curve: WorkerCurveKeys? = nil
-    /// Log lines (joins, failures, reconnects). Called on the socket thread.
+    /// Where the runtime reads the time (heartbeats, silence, back-off, grace). Default: the system's
+    /// monotonic clock.
+    public var clock: any MonotonicClockSource = MonotonicClock()
+    /// Log lines (joins, failures, reconnects). Called on the message thread.
     public var log: (@Sendable (String) -> Void)? = nil
 
     public init(endpoint: String, slots: Int = 1, executor: any TrialExecutor) {
@@ -76,18 +80,59 @@ public struct WorkerRunSummary: Sendable, Equatable {
     public var announcements: Int
 }
 
-/// The worker process's main loop: a DEALER socket (`ZMQ_IMMEDIATE`, reconnect back-off 100 ms…5 s)
-/// on the calling thread, `slots` engine threads with BLAS pinned to one thread, heartbeats, and
-/// re-announcement when the coordinator restarts or falls silent. See docs/protocol.md.
+/// The worker process's shell around `WorkerCore`: a `MessageTransport` (by default a ZeroMQ DEALER,
+/// `ZMQDealerTransport`) on the calling thread, `slots` engine threads with BLAS pinned to one thread, and
+/// study preparation on a thread of its own, so heartbeats go on while a slow study builds its data.
+/// Every protocol decision is `WorkerCore`'s. See docs/protocol.md.
 public enum WorkerRuntime {
     /// Runs until the coordinator sends `shutdown`, a stop is requested, or (optionally) no
     /// coordinator was heard for `giveUpAfterSeconds`.
     /// - Throws: `ZMQError` if the socket cannot be set up (bad endpoint, bad keys); `WorkerOptionsError`;
-    ///   `HandshakeRefusal` (within seconds) when the coordinator refuses the security handshake.
+    ///   `HandshakeRefusal` (within seconds) when the coordinator refuses the security handshake;
+    ///   `WorkerRefusedError`; `WorkerStudyError`.
     public static func run(_ options: WorkerOptions) throws -> WorkerRunSummary {
-        guard options.slots >= 1 else { throw WorkerOptionsError(message: "slots must be ≥ 1 (got \(options.slots))") }
-        var loop = try WorkerLoop(options)
+        try validate(options)
+        let host = ProcessInfo.processInfo.hostName
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        let prefix = options.identity ?? "\(host)-\(pid)"
+        let transport = try ZMQDealerTransport(
+            endpoint: options.endpoint, routingID: Array("\(prefix.prefix(200))-\(suffix)".utf8),
+            maxMessageBytes: options.maxBodyBytes + 4096,
+            curve: options.curve.map { ZMQDealerTransport.CurveClientKeys(
+                serverPublicKey: $0.serverPublicKey, publicKey: $0.publicKey, secretKey: $0.secretKey) })
+        return try run(options, transport: transport)
+    }
+
+    /// Runs over `transport` (closed on return); `options.endpoint`, `identity` and `curve` are not used.
+    public static func run(_ options: WorkerOptions, transport: any MessageTransport) throws -> WorkerRunSummary {
+        do {
+            try validate(options)
+        } catch {
+            transport.close(linger: .zero)
+            throw error
+        }
+        var loop = try WorkerLoop(options, transport: transport)
         return try loop.run()
+    }
+
+    private static func validate(_ options: WorkerOptions) throws {
+        guard options.slots >= 1 else { throw WorkerOptionsError(message: "slots must be ≥ 1 (got \(options.slots))") }
+        do {
+            try settings(options).validate()
+        } catch {
+            throw WorkerOptionsError(message: error.message)
+        }
+    }
+
+    static func settings(_ options: WorkerOptions) -> WorkerSettings {
+        var settings = WorkerSettings(slots: options.slots)
+        settings.heartbeatInterval = options.heartbeatInterval
+        settings.coordinatorSilenceTimeout = options.coordinatorSilenceTimeout
+        settings.reannounceBackoffMax = options.reannounceBackoffMax
+        settings.shutdownGraceSeconds = options.shutdownGraceSeconds
+        settings.giveUpAfterSeconds = options.giveUpAfterSeconds
+        return settings
     }
 }
 
@@ -115,253 +160,167 @@ public struct WorkerRefusedError: Error, Sendable, CustomStringConvertible {
     public var description: String { "the coordinator refused this worker: \(reason)" }
 }
 
-/// The socket thread's state. Owns the sockets for its whole life.
+/// The message thread's state: executes `WorkerCore`'s directives on the transport, the engine pool and
+/// the preparation threads, and feeds their outcomes back with the time.
 private struct WorkerLoop {
+    /// Studies prepared (or that failed to) on their own threads, waiting to be reported to the core.
+    typealias Preparations = LockedValue<[(hash: String, outcome: Result<any PreparedStudy, Error>)]>
+
     let options: WorkerOptions
-    let clock = MonotonicClock()
+    let clock: ClockSeconds
     let codec: WireCodec
-    let context: ZMQContext
-    let socket: ZMQSocket
-    let wake: ZMQSocket
-    /// Reports a refused handshake (key not authorized, wrong server key, CURVE on one side only).
-    let handshakes: HandshakeWatch
+    let transport: any MessageTransport
     let pool: EnginePool
-    let host: String
-    let pid: Int32
-
-    var generation = 0
-    var welcomed: StudyWelcome?
+    let preparations = Preparations([])
+    var core: WorkerCore
+    /// The latest study prepared successfully.
     var prepared: (hash: String, study: any PreparedStudy)?
-    var lastHeard: Double
-    var lastSent = -Double.infinity
-    var lastReady = -Double.infinity
-    var readyPending = true
-    var backoff: Double
-    var outbox: [Message] = []
-    var draining: (since: Double, returned: [TaskID])?
-    var summary = WorkerRunSummary(ending: .shutdown, tasksCompleted: 0, trialsCompleted: 0, tasksFailed: 0,
-                                   tasksReturned: 0, announcements: 0)
-    var decodeErrors = 0
+    var exit: WorkerExit?
 
-    init(_ options: WorkerOptions) throws {
+    init(_ options: WorkerOptions, transport: any MessageTransport) throws {
         self.options = options
+        self.transport = transport
+        clock = ClockSeconds(source: options.clock)
         codec = WireCodec(maxBodyBytes: options.maxBodyBytes)
-        host = ProcessInfo.processInfo.hostName
-        pid = ProcessInfo.processInfo.processIdentifier
         BLASThreads.set(1)
-        context = try ZMQContext()
-        socket = try ZMQSocket(context: context, type: .dealer)
-        let suffix = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let prefix = options.identity ?? "\(host)-\(pid)"
-        try socket.set(.routingID(Array("\(prefix.prefix(200))-\(suffix)".utf8)))
-        try socket.set(.immediate(true))
-        try socket.set(.reconnectInterval(100))
-        try socket.set(.reconnectIntervalMax(5000))
-        try socket.set(.maxMessageSize(Int64(options.maxBodyBytes + 4096)))
-        if let keys = options.curve {
-            try socket.set(.curveServerKey(keys.serverPublicKey))
-            try socket.set(.curvePublicKey(keys.publicKey))
-            try socket.set(.curveSecretKey(keys.secretKey))
+        let announcement = WorkerAnnouncement(
+            credits: options.slots, slots: options.slots, host: ProcessInfo.processInfo.hostName,
+            pid: ProcessInfo.processInfo.processIdentifier, workerVersion: options.workerVersion,
+            numericsFingerprint: options.numericsFingerprint)
+        do {
+            core = try WorkerCore(settings: WorkerRuntime.settings(options), announcement: announcement, now: clock.now())
+        } catch {
+            transport.close(linger: .zero)
+            throw WorkerOptionsError(message: error.message)
         }
-        handshakes = try HandshakeWatch(socket: socket, diagnoser: HandshakeDiagnoser(
-            endpoint: options.endpoint, clientPublicKey: options.curve?.publicKey))
-        try socket.connect(options.endpoint)
-        wake = try ZMQSocket(context: context, type: .dealer)
-        let wakeEndpoint = "inproc://gfmc-worker-wake-\(UUID().uuidString)"
-        try wake.bind(wakeEndpoint)
-        pool = EnginePool(slots: options.slots, context: context, wakeEndpoint: wakeEndpoint)
-        lastHeard = 0
-        backoff = options.heartbeatInterval
+        pool = EnginePool(slots: options.slots, onCompletion: { [transport] in transport.wake() })
     }
 
     func log(_ line: String) { options.log?(line) }
 
     mutating func run() throws -> WorkerRunSummary {
-        defer {
-            pool.stop()
-            handshakes.stop()
-            socket.close()
-            wake.close()
+        defer { pool.stop() }
+        var stopReported = false
+        do {
+            while exit == nil {
+                if !stopReported, let reason = options.stop?.reason {
+                    stopReported = true
+                    execute(core.onStopRequested(reason: reason, now: clock.now()))
+                    if exit != nil { break }
+                }
+                if clock.now() >= core.nextTick() { execute(core.onTick(now: clock.now())) }
+                if exit != nil { break }
+                // Wait for a message, a completion (wake) or the next tick; at most 50 ms, so a stop
+                // request is seen quickly.
+                let wait = min(max(core.nextTick() - clock.now(), 0), 0.05)
+                if let frames = try transport.receive(timeout: .nanoseconds(Int64(wait * 1e9))) {
+                    handle(frames)
+                    var handled = 1
+                    while exit == nil, handled < 1000, let more = try transport.receive(timeout: .zero) {
+                        handle(more)
+                        handled += 1
+                    }
+                }
+                if exit == nil { collectPreparations() }
+                if exit == nil { collectCompletions() }
+            }
+        } catch {
+            transport.close(linger: .zero)
+            throw error
         }
-        let poller = ZMQPoller([socket, wake])
-        while true {
-            let now = clock.now()
-            if let reason = options.stop?.reason, draining == nil {
-                // Hand back what has not started at once (the coordinator then sends no new tasks);
-                // finish what is running.
-                let queued = pool.removeQueued().map(\.taskID)
-                draining = (now, [])
-                summary.tasksReturned += queued.count
-                if welcomed != nil {
-                    send(.goodbye(WorkerGoodbye(returnedTaskIDs: queued, finishingTaskIDs: pool.runningTaskIDs)))
-                }
-                log("stopping (\(reason)): handed back \(queued.count) queued task(s), finishing \(pool.runningTaskIDs.count) running")
-            }
-            if let drain = draining, pool.idle || now - drain.since > options.shutdownGraceSeconds {
-                collectCompletions()
-                flushOutbox()
-                let returned = drain.returned + pool.runningTaskIDs + pool.removeQueued().map(\.taskID)
-                summary.tasksReturned += returned.count
-                if welcomed != nil { send(.goodbye(WorkerGoodbye(returnedTaskIDs: returned, finishingTaskIDs: []))) }
-                summary.ending = .stopped
-                lingerBriefly()
-                return summary
-            }
-            if let limit = options.giveUpAfterSeconds, now - lastHeard > limit {
-                log("no coordinator heard for \(Int(limit)) s; giving up")
-                summary.ending = .gaveUp
-                return summary
-            }
-
-            let readable = try poller.readable(timeoutMilliseconds: 50)
-            if let refusal = handshakes.refusal { throw refusal }
-            if readable.contains(1) { while (try? wake.tryReceive(maxFrames: 4)) ?? nil != nil {} }
-            if readable.contains(0) {
-                var handled = 0
-                while handled < 1000, let frames = try socket.tryReceive(maxFrames: 8) {
-                    handled += 1
-                    if try handle(frames) { lingerBriefly(); return summary }
-                }
-            }
-            collectCompletions()
-            let later = clock.now()
-            if readyPending || (later - lastHeard > options.coordinatorSilenceTimeout && later - lastReady >= backoff) {
-                if !readyPending {
-                    log("coordinator silent for \(Int(later - lastHeard)) s; announcing again")
-                    backoff = min(backoff * 2, options.reannounceBackoffMax)
-                }
-                announce(now: later)
-            }
-            flushOutbox()
-            if later - lastSent >= options.heartbeatInterval, !readyPending {
-                send(.heartbeat)
-            }
+        let counts = core.counts
+        var summary = WorkerRunSummary(ending: .shutdown, tasksCompleted: counts.tasksCompleted,
+                                       trialsCompleted: counts.trialsCompleted, tasksFailed: counts.tasksFailed,
+                                       tasksReturned: counts.tasksReturned, announcements: counts.announcements)
+        switch exit {
+        case .shutdown?, nil:
+            transport.close(linger: .seconds(1))
+        case .stopped?:
+            summary.ending = .stopped
+            transport.close(linger: .seconds(1))
+        case .gaveUp?:
+            summary.ending = .gaveUp
+            transport.close(linger: .zero)
+        case .refused(let reason)?:
+            transport.close(linger: .zero)
+            throw WorkerRefusedError(reason: reason)
+        case .studyUnpreparable(let hash, let reason)?:
+            transport.close(linger: .seconds(1))
+            throw WorkerStudyError(studyHash: hash, message: reason)
         }
+        return summary
     }
 
-    /// Returns true when the worker must exit (shutdown).
-    mutating func handle(_ frames: [[UInt8]]) throws -> Bool {
+    mutating func handle(_ frames: [[UInt8]]) {
         let message: Message
         do {
             message = try codec.decode(frames)
         } catch {
-            decodeErrors += 1
-            if decodeErrors <= 10 || decodeErrors % 1000 == 0 { log("ignored undecodable message: \(error)") }
-            return false
+            execute(core.onUndecodable(detail: "\(error)", now: clock.now()))
+            return
         }
-        lastHeard = clock.now()
-        switch message {
-        case .welcome(let study):
-            welcomed = study
-            backoff = options.heartbeatInterval
-            if prepared?.hash != study.studyHash {
-                do {
-                    prepared = (study.studyHash, try options.executor.prepare(study))
-                    log("study \(study.studyHash.prefix(12)) prepared")
-                } catch {
-                    log("study \(study.studyHash.prefix(12)) cannot be prepared: \(error); leaving")
-                    send(.goodbye(WorkerGoodbye(returnedTaskIDs: [], finishingTaskIDs: [])))
-                    lingerBriefly()
-                    throw WorkerStudyError(studyHash: study.studyHash, message: "\(error)")
-                }
-            }
-        case .task(let task):
-            if var drain = draining {
-                drain.returned.append(task.taskID)
-                draining = drain
-            } else if let prepared, prepared.hash == task.studyHash, welcomed?.studyHash == task.studyHash {
-                pool.enqueue(EnginePool.Job(taskID: task.taskID, studyHash: task.studyHash, trials: task.trials,
-                                            study: prepared.study, generation: generation))
-            } else {
-                let reason = "task for study \(task.studyHash) but the worker was welcomed to \(welcomed?.studyHash ?? "none")"
-                outbox.append(.taskFailed(TaskFailure(taskID: task.taskID, reason: reason)))
-            }
-        case .cancel(let cancel):
-            pool.cancel(cancel.taskID)
-            if var drain = draining {
-                drain.returned.removeAll { $0 == cancel.taskID }
-                draining = drain
-            }
-        case .heartbeat:
-            break
-        case .shutdown:
-            log("coordinator sent shutdown")
-            summary.ending = .shutdown
-            return true
-        case .refused(let refusal):
-            log("refused by the coordinator: \(String(refusal.reason.prefix(2000)))")
-            _ = pool.removeQueued()
-            throw WorkerRefusedError(reason: String(refusal.reason.prefix(2000)))
-        case .reannounce:
-            log("coordinator does not know this worker (restarted?); announcing again")
-            announce(now: clock.now())
-        case .ready, .result, .taskFailed, .goodbye:
-            log("ignored a worker-side message \"\(message.typeName)\" from the coordinator")
-        }
-        return false
+        execute(core.onMessage(message, now: clock.now()))
     }
 
-    /// Starts a new session: tasks of the old one are dropped (queued) or their results discarded
-    /// (running), since the coordinator requeued them.
-    mutating func announce(now: Double) {
-        generation += 1
-        _ = pool.removeQueued()
-        outbox.removeAll()
-        welcomed = nil
-        lastReady = now
-        if draining != nil { readyPending = false; return }
-        let ready = Message.ready(WorkerAnnouncement(credits: options.slots, slots: options.slots, host: host,
-                                                     pid: pid, workerVersion: options.workerVersion,
-                                                     numericsFingerprint: options.numericsFingerprint))
-        readyPending = !send(ready)
-        if !readyPending { summary.announcements += 1 }
+    mutating func collectPreparations() {
+        let done = preparations.withLock { list in
+            defer { list.removeAll() }
+            return list
+        }
+        for (hash, outcome) in done {
+            switch outcome {
+            case .success(let study):
+                prepared = (hash, study)
+                execute(core.onPrepared(studyHash: hash, failure: nil, now: clock.now()))
+            case .failure(let error):
+                execute(core.onPrepared(studyHash: hash, failure: "\(error)", now: clock.now()))
+            }
+        }
     }
 
     mutating func collectCompletions() {
         for completion in pool.takeCompletions() {
-            guard completion.job.generation == generation, !completion.cancelled else { continue }
-            if var drain = draining, drain.returned.contains(completion.job.taskID) {
-                drain.returned.removeAll { $0 == completion.job.taskID }
-                draining = drain
-            }
-            switch completion.outcome {
-            case .success(let results, let seconds):
-                summary.tasksCompleted += 1
-                summary.trialsCompleted += results.count
-                outbox.append(.result(TaskResult(taskID: completion.job.taskID, studyHash: completion.job.studyHash,
-                                                 results: results, trialSeconds: seconds)))
-            case .failure(let reason):
-                summary.tasksFailed += 1
-                log("\(completion.job.taskID) failed: \(reason)")
-                outbox.append(.taskFailed(TaskFailure(taskID: completion.job.taskID, reason: reason)))
+            execute(core.onComputed(job: completion.job, completion.outcome, now: clock.now()))
+        }
+    }
+
+    mutating func execute(_ directives: [WorkerDirective]) {
+        for directive in directives {
+            guard exit == nil else { return }
+            switch directive {
+            case .send(let message):
+                if !send(message) { execute(core.onSendFailed(message, now: clock.now())) }
+            case .prepare(let welcome):
+                let executor = options.executor
+                let preparations = preparations
+                let transport = transport
+                _ = BackgroundThread<Void>("gfmc-prepare") {
+                    let outcome = Result { try executor.prepare(welcome) }
+                    preparations.withLock { $0.append((welcome.studyHash, outcome)) }
+                    transport.wake()
+                }
+            case .compute(let job, let task):
+                if let prepared, prepared.hash == task.studyHash {
+                    pool.enqueue(EnginePool.Job(id: job, trials: task.trials, study: prepared.study))
+                } else {
+                    execute(core.onComputed(job: job, .failure(reason: "study \(task.studyHash) is not prepared"),
+                                            now: clock.now()))
+                }
+            case .log(let event):
+                log(event.description)
+            case .exit(let ending):
+                exit = ending
             }
         }
     }
 
-    /// Sends queued results in order; stops at the first that cannot be queued (not connected).
-    mutating func flushOutbox() {
-        while let message = outbox.first {
-            guard send(message) else { return }
-            outbox.removeFirst()
-        }
-    }
-
-    /// Non-blocking send; false when not connected / queue full (nothing sent).
-    @discardableResult
-    mutating func send(_ message: Message) -> Bool {
+    /// Non-blocking send; false when the transport cannot take it now (nothing sent).
+    func send(_ message: Message) -> Bool {
         do {
-            let frames = try codec.encode(message)
-            guard try socket.trySend(frames) else { return false }
-            lastSent = clock.now()
-            return true
+            return try transport.trySend(try codec.encode(message))
         } catch {
             log("cannot send \(message.typeName): \(error)")
-            return false
+            return true  // not retried: the same message would fail again
         }
-    }
-
-    /// Gives libzmq a moment to transmit the last messages before the socket closes.
-    func lingerBriefly() {
-        try? socket.set(.linger(1000))
     }
 }

@@ -1,0 +1,87 @@
+import Foundation
+
+/// A `MessageTransport` end inside one process: what one end sends, the other receives, in order, unless
+/// the pair is disconnected (then `trySend` returns false, like a ZeroMQ DEALER with `ZMQ_IMMEDIATE` and
+/// no peer). Make both ends with `InMemoryTransport.pair()`.
+///
+/// `@unchecked Sendable`: all mutable state is in `Shared`, touched only while its condition is held.
+public final class InMemoryTransport: MessageTransport, @unchecked Sendable {
+    private final class Shared: @unchecked Sendable {
+        let condition = NSCondition()
+        /// Incoming queues of end 0 and end 1.
+        var queues: [[[[UInt8]]]] = [[], []]
+        var woken = [false, false]
+        var closed = [false, false]
+        var connected = true
+        var sent = [0, 0]
+    }
+
+    private let shared: Shared
+    private let side: Int
+
+    private init(shared: Shared, side: Int) {
+        self.shared = shared
+        self.side = side
+    }
+
+    /// Two connected ends.
+    public static func pair() -> (InMemoryTransport, InMemoryTransport) {
+        let shared = Shared()
+        return (InMemoryTransport(shared: shared, side: 0), InMemoryTransport(shared: shared, side: 1))
+    }
+
+    /// Connects or disconnects the pair (both directions). While disconnected, `trySend` returns false and
+    /// nothing is queued; messages already queued stay.
+    public func setConnected(_ connected: Bool) {
+        shared.condition.withLock { shared.connected = connected }
+    }
+
+    /// Messages this end handed to the other so far.
+    public var messagesSent: Int { shared.condition.withLock { shared.sent[side] } }
+
+    public func trySend(_ frames: [[UInt8]]) throws -> Bool {
+        try shared.condition.withLock {
+            guard !shared.closed[side] else { throw InMemoryTransportError.closed }
+            guard shared.connected, !shared.closed[1 - side] else { return false }
+            shared.queues[1 - side].append(frames)
+            shared.sent[side] += 1
+            shared.condition.broadcast()
+            return true
+        }
+    }
+
+    public func receive(timeout: Duration) throws -> [[UInt8]]? {
+        let deadline = Date().addingTimeInterval(max(0, Double(timeout.components.seconds)
+            + Double(timeout.components.attoseconds) / 1e18))
+        return try shared.condition.withLock {
+            while true {
+                guard !shared.closed[side] else { throw InMemoryTransportError.closed }
+                if !shared.queues[side].isEmpty { return shared.queues[side].removeFirst() }
+                if shared.woken[side] {
+                    shared.woken[side] = false
+                    return nil
+                }
+                if !shared.condition.wait(until: deadline) { return nil }
+            }
+        }
+    }
+
+    public func wake() {
+        shared.condition.withLock {
+            shared.woken[side] = true
+            shared.condition.broadcast()
+        }
+    }
+
+    public func close(linger: Duration) {
+        shared.condition.withLock {
+            shared.closed[side] = true
+            shared.condition.broadcast()
+        }
+    }
+}
+
+public enum InMemoryTransportError: Error, Equatable, Sendable, CustomStringConvertible {
+    case closed
+    public var description: String { "in-memory transport: used after close" }
+}
