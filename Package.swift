@@ -68,6 +68,7 @@ let package = Package(
 
         // Helpers shared by the test targets (seeded randomness); never linked into gfmc.
         .target(name: "GFMCTestSupport", path: "Tests/GFMCTestSupport"),
+        .testTarget(name: "GFMCModelTests", dependencies: ["GFMCModel", "GFMCTestSupport"]),
         .testTarget(name: "GFMCLinearAlgebraTests", dependencies: ["GFMCLinearAlgebra"]),
         .testTarget(name: "GFMCRandomTests", dependencies: ["GFMCLinearAlgebra", "GFMCRandom", "GFMCStatistics"]),
         .testTarget(name: "GFMCConcurrencyTests", dependencies: ["GFMCConcurrency"]),

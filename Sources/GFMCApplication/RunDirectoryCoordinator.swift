@@ -158,9 +158,9 @@ public struct RunDirectoryCoordinator: Sendable {
     /// The runtime's options: the study's trials (or the current precision round) and the run directory.
     func coordinatorOptions() throws -> CoordinatorOptions {
         let identity = GFMCCoordination.StudyIdentity(hash: study.identityHash, json: study.canonicalJSON)
-        var trials: [TrialID]
+        var trials: TrialIndexSet
         var nextRound: (@Sendable (StudyStore) throws -> [TrialID])?
-        if let fixed = study.trialIDs {
+        if let fixed = study.trialSet {
             trials = fixed
         } else {
             let rounds = try PrecisionRounds(study: study)
@@ -171,7 +171,8 @@ public struct RunDirectoryCoordinator: Sendable {
                 if try store.storedStudy() != nil { stored = try store.allResults() }
             }
             let pending = rounds.pendingTrials(stored: stored)
-            trials = Array(Set(stored.map(\.id)).union(pending)).sorted()
+            trials = TrialIndexSet(stored.lazy.map(\.id).filter { $0.index >= 0 })
+            trials.formUnion(TrialIndexSet(pending))
             nextRound = { store in
                 rounds.pendingTrials(stored: try store.allResults(), skipping: try store.quarantinedTrialIDs())
             }

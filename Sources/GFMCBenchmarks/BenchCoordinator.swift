@@ -174,7 +174,7 @@ public struct BenchCoordinatorRunner {
         do { study = try StudyDescription.parse(text) } catch {
             throw BenchCoordinatorError.failed("the CPU-bound bench study does not validate: \(error)")
         }
-        m.studyTrials = study.trialIDs?.count
+        m.studyTrials = study.totalTrials
         let studyPath = directory + "/bench-cpu-bound.json"
         try text.write(toFile: studyPath, atomically: true, encoding: .utf8)
         m.studyMode = "processes"

@@ -84,12 +84,15 @@ public struct CoordinatorCore: Sendable {
     /// Live workers in join order (dictionary order is not deterministic).
     private var workerOrder: [WorkerID] = []
     private var leases: [TaskID: Lease] = [:]
-    private var retired: [TaskID: RetiredTask] = [:]
+    /// Tasks of this core taken back without an accepted result, by serial. A task of this epoch with a
+    /// serial ≤ `nextSerial` that is neither leased nor revoked was completed (one bit per task issued).
+    private var revokedSerials = SerialBitset()
     private var fresh = TrialQueue()
     private var retry = TrialQueue()
-    private var known: Set<TrialID> = []
-    private var completedTrials: Set<TrialID> = []
-    private var quarantinedTrials: Set<TrialID> = []
+    /// Every trial of this run (pending at the start, added later, or quarantined earlier).
+    private var known = TrialIndexSet()
+    private var completedTrials = TrialIndexSet()
+    private var quarantinedTrials = TrialIndexSet()
     private var failures: [TrialID: [FailureRecord]] = [:]
     private var peers: [String: PeerRecord] = [:]
     private var secondsPerTrial: [Int: Double] = [:]
@@ -113,7 +116,10 @@ public struct CoordinatorCore: Sendable {
     ///   - epoch: distinguishes this coordinator's task ids from an earlier run's (use a random value).
     ///   - now: the current clock reading (seconds).
     /// - Throws: `CoordinatorSettingsError` when `settings` is invalid.
-    public init(study: StudyIdentity, pendingTrials: [TrialID], alreadyDone: Int = 0, quarantined: [TrialID] = [],
+    ///
+    /// Memory: the trial sets are bitsets (`TrialIndexSet`), about 1 bit per index per set, so a core
+    /// for 10^8 pending trials holds about 40 MB; leases hold at most credits × task size trials.
+    public init(study: StudyIdentity, pending: TrialIndexSet, alreadyDone: Int = 0, quarantined: TrialIndexSet = [],
                 settings: CoordinatorSettings = CoordinatorSettings(), epoch: UInt64, now: Double) throws(CoordinatorSettingsError) {
         try settings.validate()
         self.study = study
@@ -122,11 +128,16 @@ public struct CoordinatorCore: Sendable {
         self.startTime = now
         self.previouslyDone = max(0, alreadyDone)
         self.meter = CompletionRateMeter(window: settings.rateWindow, start: now)
-        let held = Set(quarantined)
-        let unique = Set(pendingTrials).subtracting(held)
-        known = unique.union(held)
-        quarantinedTrials = held
-        fresh.insert(contentsOf: unique)
+        known = pending.union(quarantined)
+        quarantinedTrials = quarantined
+        fresh = TrialQueue(pending.subtracting(quarantined))
+    }
+
+    /// The same with the trials as arrays (duplicates ignored). - Precondition: every index ≥ 0.
+    public init(study: StudyIdentity, pendingTrials: [TrialID], alreadyDone: Int = 0, quarantined: [TrialID] = [],
+                settings: CoordinatorSettings = CoordinatorSettings(), epoch: UInt64, now: Double) throws(CoordinatorSettingsError) {
+        try self.init(study: study, pending: TrialIndexSet(pendingTrials), alreadyDone: alreadyDone,
+                      quarantined: TrialIndexSet(quarantined), settings: settings, epoch: epoch, now: now)
     }
 
     // MARK: Read-only views (for the runtime and for tests)
@@ -146,9 +157,9 @@ public struct CoordinatorCore: Sendable {
     /// The trials of a task while it is leased.
     public func leasedTrials(of task: TaskID) -> [TrialID]? { leases[task]?.trials }
     /// Trials completed (accepted and persisted) by this core.
-    public var completed: Set<TrialID> { completedTrials }
-    /// Trials quarantined by this core.
-    public var quarantined: Set<TrialID> { quarantinedTrials }
+    public var completed: TrialIndexSet { completedTrials }
+    /// Trials quarantined by this core (including those passed as quarantined at the start).
+    public var quarantined: TrialIndexSet { quarantinedTrials }
     /// Nothing queued and nothing in flight.
     public var isComplete: Bool { fresh.isEmpty && retry.isEmpty && leases.isEmpty }
     /// Moving average of seconds per trial at a width, nil until a task of that width finished.
@@ -262,9 +273,15 @@ public struct CoordinatorCore: Sendable {
 
     /// Adds trials to the study (e.g. a precision-target round). Trials this core already knows are
     /// ignored; the caller must not pass trials the store already holds.
+    /// - Precondition: every index ≥ 0.
     public mutating func addTrials(_ trials: [TrialID], now: Double) -> [Directive] {
+        addTrials(TrialIndexSet(trials), now: now)
+    }
+
+    /// Adds trials to the study, as `addTrials(_:now:)` with an array.
+    public mutating func addTrials(_ trials: TrialIndexSet, now: Double) -> [Directive] {
         var out: [Directive] = []
-        let new = Set(trials).subtracting(known)
+        let new = trials.subtracting(known)
         known.formUnion(new)
         fresh.insert(contentsOf: new)
         dispatch(now: now, into: &out)
@@ -325,7 +342,7 @@ public struct CoordinatorCore: Sendable {
             return
         }
         guard let lease = leases[result.taskID] else {
-            switch retired[result.taskID] {
+            switch retiredOutcome(result.taskID) {
             case .completed?:
                 duplicatesDropped += 1
                 out.append(.log(.duplicateDropped(result.taskID, worker: worker)))
@@ -346,14 +363,13 @@ public struct CoordinatorCore: Sendable {
         // Accept.
         leases[lease.taskID] = nil
         workers[worker]?.leases.remove(lease.taskID)
-        retired[lease.taskID] = .completed
         if let state = workers[worker] {
             workers[worker]!.tasksCompleted += 1
             workers[worker]!.credits = min(state.creditCap, state.credits + 1)
             peers[state.peer, default: PeerRecord()].tasksCompleted += 1
         }
         let accepted = result.results.filter { !completedTrials.contains($0.id) }.sorted { $0.id < $1.id }
-        completedTrials.formUnion(accepted.map(\.id))
+        for trial in accepted { completedTrials.insert(trial.id) }
         meter.record(accepted.count, at: now)
         updateTiming(width: lease.trials[0].width, seconds: result.trialSeconds)
         if !accepted.isEmpty {
@@ -394,7 +410,7 @@ public struct CoordinatorCore: Sendable {
     private mutating func handleTaskFailed(_ worker: WorkerID, _ failure: TaskFailure, now: Double,
                                            into out: inout [Directive]) {
         guard let lease = leases[failure.taskID] else {
-            reject(worker, retired[failure.taskID] == nil ? .unknownTask(failure.taskID) : .leaseRevoked(failure.taskID), into: &out)
+            reject(worker, retiredOutcome(failure.taskID) == nil ? .unknownTask(failure.taskID) : .leaseRevoked(failure.taskID), into: &out)
             return
         }
         guard lease.worker == worker else {
@@ -438,7 +454,7 @@ public struct CoordinatorCore: Sendable {
     private mutating func revoke(_ lease: Lease, loss: LeaseLoss, now: Double, into out: inout [Directive]) {
         leases[lease.taskID] = nil
         workers[lease.worker]?.leases.remove(lease.taskID)
-        retired[lease.taskID] = .revoked
+        revokedSerials.insert(lease.taskID.serial)
         requeues += 1
         let peer = workers[lease.worker]?.peer ?? "?"
         let failure: String?
@@ -450,7 +466,7 @@ public struct CoordinatorCore: Sendable {
         out.append(.log(.taskRequeued(lease.taskID, trials: lease.trials.count, failed: failure != nil)))
         guard let reason = failure else {
             for trial in lease.trials {
-                if failures[trial] != nil { retry.insert(contentsOf: [trial]) } else { fresh.insert(contentsOf: [trial]) }
+                if failures[trial] != nil { retry.insert(trial) } else { fresh.insert(trial) }
             }
             return
         }
@@ -466,7 +482,7 @@ public struct CoordinatorCore: Sendable {
                 out.append(.log(.trialQuarantined(trial, attempts: attempts)))
                 out.append(.quarantine(QuarantineReport(trial: trial, failures: failures[trial]!)))
             } else {
-                retry.insert(contentsOf: [trial])
+                retry.insert(trial)
             }
         }
     }
@@ -515,6 +531,12 @@ public struct CoordinatorCore: Sendable {
 
     static func shutOutReason(_ peer: String, strikes: Int) -> String {
         "\(peer) is shut out for the rest of this run: it took tasks and vanished without a result \(strikes) times"
+    }
+
+    /// How a task of this core that is no longer leased ended; nil for a task this core never issued.
+    private func retiredOutcome(_ task: TaskID) -> RetiredTask? {
+        guard task.epoch == epoch, task.serial >= 1, task.serial <= nextSerial, leases[task] == nil else { return nil }
+        return revokedSerials.contains(task.serial) ? .revoked : .completed
     }
 
     private mutating func removeWorker(_ worker: WorkerID) {

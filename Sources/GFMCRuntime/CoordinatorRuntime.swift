@@ -29,8 +29,9 @@ public struct CoordinatorOptions: Sendable {
     public var statusPath: String?
     /// The resolved study: identity hash and JSON (sent to workers; recorded in the store).
     public var study: StudyIdentity
-    /// Every trial of the study. Those already in the store are not run again.
-    public var trials: [TrialID]
+    /// Every trial of the study. Those already in the store are not run again. A bitset per width
+    /// (`TrialIndexSet`), so a 10^8-trial study costs about 12.5 MB here.
+    public var trials: TrialIndexSet
     public var settings: CoordinatorSettings = CoordinatorSettings()
     /// gfmc version recorded in the store.
     public var version: String = "gfmc"
@@ -69,11 +70,16 @@ public struct CoordinatorOptions: Sendable {
     /// stay quarantined (counted, not run) and are listed in `CoordinatorRunSummary.quarantinedEarlier`.
     public var retryQuarantined: Bool = false
 
-    public init(endpoint: String, storePath: String, study: StudyIdentity, trials: [TrialID]) {
+    public init(endpoint: String, storePath: String, study: StudyIdentity, trials: TrialIndexSet) {
         self.endpoint = endpoint
         self.storePath = storePath
         self.study = study
         self.trials = trials
+    }
+
+    /// The same with the trials as an array (duplicates ignored). - Precondition: every index ≥ 0.
+    public init(endpoint: String, storePath: String, study: StudyIdentity, trials: [TrialID]) {
+        self.init(endpoint: endpoint, storePath: storePath, study: study, trials: TrialIndexSet(trials))
     }
 }
 
@@ -146,22 +152,22 @@ private struct CoordinatorLoop {
                              version: options.version)
         try store.requireSound()  // a damaged store is found before any trial is recomputed
         commits = GroupCommit(store: store)
-        let recorded = try store.recordedTrialIDs()
-        let wanted = Set(options.trials)
+        let recorded = try store.recordedTrials()
+        let wanted = options.trials
         let pending = wanted.subtracting(recorded)
         let alreadyDone = wanted.count - pending.count
         if options.retryQuarantined {
             let released = try store.releaseQuarantine()
             if released > 0 { options.log?("--retry-quarantined: \(released) quarantined trial(s) go back to the queue") }
         } else {
-            quarantinedEarlier = try store.quarantinedTrialIDs().intersection(pending).sorted()
+            quarantinedEarlier = try store.quarantinedTrialIDs().filter { pending.contains($0) }.sorted()
             if !quarantinedEarlier.isEmpty {
                 options.log?("\(quarantinedEarlier.count) trial(s) quarantined by an earlier run are not retried "
                              + "(--retry-quarantined retries them)")
             }
         }
-        core = try CoordinatorCore(study: options.study, pendingTrials: Array(pending), alreadyDone: alreadyDone,
-                                   quarantined: quarantinedEarlier,
+        core = try CoordinatorCore(study: options.study, pending: pending, alreadyDone: alreadyDone,
+                                   quarantined: TrialIndexSet(quarantinedEarlier),
                                    settings: options.settings, epoch: options.epoch ?? UInt64.random(in: 1...UInt64.max),
                                    now: clock.now())
         try store.logEvent(kind: alreadyDone > 0 ? "resume" : "start",
@@ -361,7 +367,7 @@ private struct CoordinatorLoop {
                                                        hosts: peers, attempts: report.failures.count)])
             case .studyComplete(let status):
                 if let nextRound = options.nextRound {
-                    let recorded = try store.recordedTrialIDs()
+                    let recorded = try store.recordedTrials()
                     let more = try nextRound(store).filter {
                         !recorded.contains($0) && !core.completed.contains($0) && !core.quarantined.contains($0)
                     }

@@ -84,4 +84,11 @@ final class SQLiteStatement {
 
     /// The current row's values.
     func row() -> [SQLValue] { (0..<columnCount).map(value) }
+
+    /// A column of the current row when it holds an integer, else nil (no array or enum built: for scans
+    /// of many rows).
+    func integer(_ column: Int) -> Int64? {
+        let c = Int32(column)
+        return sqlite3_column_type(handle, c) == SQLITE_INTEGER ? sqlite3_column_int64(handle, c) : nil
+    }
 }

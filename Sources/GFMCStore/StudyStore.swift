@@ -230,6 +230,21 @@ public final class StudyStore {
         return inserted
     }
 
+    /// The recorded trials with a non-negative index (every trial a study can define), read with one
+    /// cursor over the (width, trial) index without decoding any result: about 1 bit per index of memory.
+    public func recordedTrials() throws -> TrialIndexSet {
+        let statement = try SQLiteStatement(connection, "SELECT width, trial FROM trials ORDER BY width, trial",
+                                            operation: "read trial ids")
+        var trials = TrialIndexSet()
+        while try statement.step() {
+            if let width = statement.integer(0), let index = statement.integer(1), index >= 0,
+               let w = Int(exactly: width), let i = Int(exactly: index) {
+                trials.insert(TrialID(width: w, index: i))
+            }
+        }
+        return trials
+    }
+
     /// The identities of all recorded trials.
     public func recordedTrialIDs() throws -> Set<TrialID> {
         var ids = Set<TrialID>()
@@ -372,9 +387,9 @@ public final class StudyStore {
 
     /// Identities of all quarantined trials (per-task and per-trial entries) that have no recorded result.
     public func quarantinedTrialIDs() throws -> Set<TrialID> {
-        let recorded = try recordedTrialIDs()
+        let recorded = try recordedTrials()
         let perTrial = openedSchemaVersion < StudyStore.schemaVersion ? [] : try quarantinedTrials().map(\.trial)
-        return Set(try quarantined().flatMap(\.trials) + perTrial).subtracting(recorded)
+        return Set(try quarantined().flatMap(\.trials) + perTrial).filter { !recorded.contains($0) }
     }
 
     // MARK: Events

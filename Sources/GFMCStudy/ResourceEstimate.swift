@@ -9,9 +9,11 @@ import GFMCEngine
 /// overflow). The estimates are upper estimates of the dominant allocations, counted in 8-byte doubles, with
 /// N samples, input dimension n, output dimension m, k = min(N, n) and width h:
 ///
-/// * coordinator state: `coordinatorBytesPerTrial` (2 KiB) per trial of the study (its queue entry, its
-///   bookkeeping, and its stored result read back to build the report); for a `precision` study the cap
-///   `max_trials_per_width` at every width;
+/// * coordinator state: `coordinatorBytesPerTrial` (2 B) per trial of the study for the trial bitsets
+///   (queued, known, completed, the run's trial list: 1 bit each per trial), plus `reportBytesPerTrial`
+///   (2 KiB) per trial the report holds decoded at once: one width's trials (the report streams the store
+///   width by width), or for a `precision` study every trial, since each round is planned from all stored
+///   results. A `precision` study counts the cap `max_trials_per_width` at every width;
 /// * the data on a worker while one problem is built: X, Y, the SVD of X, the n×n eigendecomposition that
 ///   splits the row space: 8·(3Nn + 2Nm + 3nk + 6n² + nm); a built problem keeps 8·(2Nn + Nm + n² + 2nm).
 ///   The `factorization` recipe keeps one problem per width;
@@ -21,8 +23,11 @@ import GFMCEngine
 ///   (except h < k + m, where the reduced factor is drawn explicitly); plus 8·(4(n+m)(k+m) + 4nm + 4Nm) for
 ///   the reduced states, spectra and residuals of every engine.
 public struct ResourceEstimate: Sendable, Equatable {
-    /// Bytes of coordinator memory counted per trial of the study.
-    public static let coordinatorBytesPerTrial = 2048.0
+    /// Bytes of coordinator memory counted per trial of the study for its trial sets (bitsets).
+    public static let coordinatorBytesPerTrial = 2.0
+    /// Bytes counted per decoded stored result (`TrialResult` with its bounds, and its share of the
+    /// per-width statistics columns), an upper estimate.
+    public static let reportBytesPerTrial = 2048.0
 
     /// The data's shape: N, n, m.
     public struct DataShape: Sendable, Equatable {
@@ -40,7 +45,9 @@ public struct ResourceEstimate: Sendable, Equatable {
     public var engine: EngineKind
     /// Trials the coordinator tracks (fixed count, or the precision cap at every width).
     public var trials: Double
-    /// Coordinator memory for the study's trials.
+    /// Trials the report (or a precision round's plan) holds decoded at once.
+    public var reportTrials: Double
+    /// Coordinator memory for the study's trials: the bitsets plus the decoded results of `reportTrials`.
     public var coordinatorBytes: Double
     /// Worker memory for the data (all problems the worker keeps, one being built).
     public var dataBytes: Double
@@ -59,7 +66,8 @@ public struct ResourceEstimate: Sendable, Equatable {
         self.engine = engine
         let perWidth = Double(study.trials ?? study.precision?.maxTrialsPerWidth ?? 0)
         trials = perWidth * Double(study.widths.count)
-        coordinatorBytes = trials * Self.coordinatorBytesPerTrial
+        reportTrials = study.trials == nil ? trials : perWidth
+        coordinatorBytes = trials * Self.coordinatorBytesPerTrial + reportTrials * Self.reportBytesPerTrial
         trialsKey = study.trials == nil ? "precision.max_trials_per_width" : "trials"
         stageSlots = Self.stageSlots(study.scheme)
         let problems = study.data.dependsOnWidth ? Double(study.widths.count) : 1
@@ -134,8 +142,9 @@ public struct ResourceEstimate: Sendable, Equatable {
         if coordinatorBytes > limit.bytes {
             throw StudyInputError(kind: .resources, key: trialsKey,
                                   problem: "\(Self.count(trials)) trials need about \(Self.format(coordinatorBytes)) of "
-                                      + "coordinator memory (\(Self.format(Self.coordinatorBytesPerTrial)) per trial); "
-                                      + "\(limit.description)")
+                                      + "coordinator memory (\(Self.format(Self.coordinatorBytesPerTrial)) per trial, plus "
+                                      + "\(Self.format(Self.reportBytesPerTrial)) per trial for the \(Self.count(reportTrials)) "
+                                      + "results the report holds at once); \(limit.description)")
         }
     }
 

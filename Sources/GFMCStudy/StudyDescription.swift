@@ -86,6 +86,13 @@ public struct StudyDescription: Codable, Equatable, Sendable {
         return widths.flatMap { h in (0..<trials).map { TrialID(width: h, index: $0) } }
     }
 
+    /// Every trial of a fixed-trial study as one bitset per width, built word by word without an array
+    /// of trials (about 1 bit per trial: 12.5 MB for 20 widths × 5·10^6); nil for a `precision` study.
+    public var trialSet: TrialIndexSet? {
+        guard let trials else { return nil }
+        return TrialIndexSet(widths: widths, indices: 0..<trials)
+    }
+
     /// Total number of trials of a fixed-trial study (nil for `precision`).
     public var totalTrials: Int? { trials.map { $0 * widths.count } }
 

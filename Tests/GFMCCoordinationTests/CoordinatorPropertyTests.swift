@@ -140,7 +140,7 @@ struct CoordinatorPropertyTests {
         #expect(persisted.count == h.persisted.count)
         #expect(persisted.isDisjoint(with: h.core.quarantined))
         #expect(persisted.union(h.core.quarantined) == all)
-        #expect(Set(h.quarantines.map(\.trial)) == h.core.quarantined)
+        #expect(TrialIndexSet(h.quarantines.map(\.trial)) == h.core.quarantined)
         #expect(h.completions.count >= 1)
     }
 }

@@ -85,6 +85,7 @@ func writeVersion1Store(path: String, studyHash: String, results: [TrialResult],
         // The JSON form keeps NaN as a canonical NaN, which is what the migrated row holds.
         #expect(try store.allResults().map(exactFields) == results.map(exactFields))
         #expect(try store.recordedTrialIDs() == Set(results.map(\.id)))
+        #expect(try store.recordedTrials() == TrialIndexSet(results.map(\.id)))
         #expect(try store.setAsideTrials().map(\.trial) == [TrialID(width: 3, index: 10)])
         #expect(try store.quarantined().map(\.taskID) == ["t-9"])
         let kinds = try store.recentEvents(limit: 10).map(\.kind)

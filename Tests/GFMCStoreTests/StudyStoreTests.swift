@@ -39,6 +39,8 @@ import Testing
         let reopened = try StudyStore.open(path: path)
         try reopened.initialize(studyHash: "h", resolvedStudyJSON: "{}", version: "0.2.0")
         #expect(try reopened.recordedTrialIDs() == Set(results.map(\.id)))
+        // The bitset scan (no result decoded) holds the same trials, in (width, index) order.
+        #expect(Array(try reopened.recordedTrials()) == results.map(\.id).sorted())
         let sorted = results.sorted { $0.id < $1.id }
         #expect(try reopened.allResults() == sorted)
         #expect(try reopened.results(width: 4) == sorted.filter { $0.id.width == 4 })

@@ -44,6 +44,24 @@ struct ResourceEstimateTests {
         #expect(precision.key == "precision.max_trials_per_width", "\(precision)")
     }
 
+    @Test("a 10^8-trial study is charged 2 B per trial plus one width's decoded results, a precision study every result")
+    func coordinatorChargesBitsetsAndOneWidth() throws {
+        let widths = (1...20).map { "\($0 * 10)" }.joined(separator: ", ")
+        let text = #"{"name": "big", "data": {"recipe": "gaussian", "samples": 10, "input_dim": 10}, "widths": ["#
+            + widths + #"], "trials": 5e6}"#
+        let fixed = try Self.estimate(text)
+        #expect(fixed.trials == 1e8 && fixed.reportTrials == 5e6)
+        #expect(fixed.coordinatorBytes == 1e8 * 2 + 5e6 * 2048)
+        #expect(try Self.refusal(text, limit: MemoryLimit(bytes: 16 * 1024 * 1024 * 1024, source: "test")) == nil)
+        let precision = try Self.estimate("""
+            {"name": "p", "data": {"recipe": "gaussian", "samples": 10, "input_dim": 10}, "widths": [10, 20],
+             "precision": {"targets": [{"statistic": "mean_distance_frobenius", "half_width": 0.01}],
+                           "max_trials_per_width": 1000}}
+            """)
+        #expect(precision.trials == 2000 && precision.reportTrials == 2000)
+        #expect(precision.coordinatorBytes == 2000 * 2 + 2000 * 2048)
+    }
+
     @Test("a weights or gram study at h = 1e15 is refused naming widths; the sampled engine does not depend on h")
     func hugeWidth() throws {
         for engine in ["weights", "gram"] {

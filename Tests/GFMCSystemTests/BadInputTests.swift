@@ -52,7 +52,7 @@ extension SystemTests {
             let studyPath = try BadDataFixtures.writeGood(into: harness.directory.path)
             let validate = try await gfmcExit(harness, "validate", ["validate", studyPath], timeout: 30)
             #expect(validate.code == 0 && validate.log.contains(": valid"), "\(validate.log)")
-            // By hand (N = 3, n = 2, m = 1): 2 trials × 2 KiB; data 8·(18 + 6 + 12 + 24 + 2) = 496 B; a sampled trial
+            // By hand (N = 3, n = 2, m = 1): 2 trials × (2 B + 2 KiB for the report) = 4100 B; data 8·(18 + 6 + 12 + 24 + 2) = 496 B; a sampled trial
             // 8·(4·3·3 + 4·2 + 4·3) = 448 B.
             #expect(validate.log.contains("memory    coordinator 4.0 KiB, data 496 B per worker, largest trial (h = 4, sampled) 448 B"),
                     "\(validate.log)")
