@@ -83,6 +83,17 @@ public struct CoordinatorCore: Sendable {
     private var workers: [WorkerID: WorkerState] = [:]
     /// Live workers in join order (dictionary order is not deterministic).
     private var workerOrder: [WorkerID] = []
+    /// Which workers the next `dispatch` looks at: every live worker after anything that can make queued
+    /// work available to a worker that could not take it before (work queued, a worker joined, left or is
+    /// leaving, a tick); otherwise only the workers that freed a credit since (accepted results). So handling
+    /// a result costs O(1), not O(live workers).
+    private var dispatchEveryWorker = true
+    private var workersWithFreedCredit: [WorkerID] = []
+    /// Sum of the live workers' credits; nil when it must be recounted (a worker joined or left).
+    private var liveCreditsCache: Int?
+    /// Peers with a live worker that is not leaving; nil when it must be recounted (a worker joined, left
+    /// or is leaving).
+    private var livePeersCache: Set<String>?
     private var leases: [TaskID: Lease] = [:]
     /// Tasks of this core taken back without an accepted result, by serial. A task of this epoch with a
     /// serial ≤ `nextSerial` that is neither leased nor revoked was completed (one bit per task issued).
@@ -260,10 +271,13 @@ public struct CoordinatorCore: Sendable {
             out.append(.send(to: lease.worker, .cancel(TaskCancellation(taskID: lease.taskID))))
             revoke(lease, loss: .lost("lease expired"), now: now, into: &out)
         }
+        dispatchEveryWorker = true
         dispatch(now: now, into: &out)
-        for worker in workerOrder {
-            if let state = workers[worker], now - state.lastSent >= settings.heartbeatInterval,
-               !out.contains(where: { if case .send(worker, _) = $0 { return true } else { return false } }) {
+        let sentTo = Set(out.compactMap { directive -> WorkerID? in
+            if case .send(let worker, _) = directive { return worker } else { return nil }
+        })
+        for worker in workerOrder where !sentTo.contains(worker) {
+            if let state = workers[worker], now - state.lastSent >= settings.heartbeatInterval {
                 out.append(.send(to: worker, .heartbeat))
             }
         }
@@ -284,6 +298,7 @@ public struct CoordinatorCore: Sendable {
         let new = trials.subtracting(known)
         known.formUnion(new)
         fresh.insert(contentsOf: new)
+        dispatchEveryWorker = true
         dispatch(now: now, into: &out)
         checkComplete(now: now, into: &out)
         return finish(out, now: now)
@@ -332,6 +347,9 @@ public struct CoordinatorCore: Sendable {
         let cap = min(announcement.credits, slots, settings.maxCreditsPerWorker)
         workers[worker] = WorkerState(announcement: announcement, peer: peer, creditCap: cap,
                                       credits: min(cap, settings.initialCredits), lastHeard: now, lastSent: now)
+        dispatchEveryWorker = true
+        liveCreditsCache = nil
+        livePeersCache = nil
         out.append(.send(to: worker, .welcome(StudyWelcome(studyHash: study.hash, studyJSON: study.json))))
     }
 
@@ -366,6 +384,8 @@ public struct CoordinatorCore: Sendable {
         if let state = workers[worker] {
             workers[worker]!.tasksCompleted += 1
             workers[worker]!.credits = min(state.creditCap, state.credits + 1)
+            if state.credits < state.creditCap, let live = liveCreditsCache { liveCreditsCache = live + 1 }
+            workersWithFreedCredit.append(worker)
             peers[state.peer, default: PeerRecord()].tasksCompleted += 1
         }
         let accepted = result.results.filter { !completedTrials.contains($0.id) }.sorted { $0.id < $1.id }
@@ -430,6 +450,8 @@ public struct CoordinatorCore: Sendable {
                                         into out: inout [Directive]) {
         guard let state = workers[worker] else { return }
         workers[worker]!.leaving = true
+        dispatchEveryWorker = true
+        livePeersCache = nil
         let keep = Set(goodbye.finishingTaskIDs)
         var returned = 0
         for task in state.leases.sorted() where !keep.contains(task) {
@@ -455,6 +477,7 @@ public struct CoordinatorCore: Sendable {
         leases[lease.taskID] = nil
         workers[lease.worker]?.leases.remove(lease.taskID)
         revokedSerials.insert(lease.taskID.serial)
+        dispatchEveryWorker = true
         requeues += 1
         let peer = workers[lease.worker]?.peer ?? "?"
         let failure: String?
@@ -542,6 +565,9 @@ public struct CoordinatorCore: Sendable {
     private mutating func removeWorker(_ worker: WorkerID) {
         workers[worker] = nil
         workerOrder.removeAll { $0 == worker }
+        dispatchEveryWorker = true
+        liveCreditsCache = nil
+        livePeersCache = nil
     }
 
     private mutating func reject(_ worker: WorkerID, _ rejection: Rejection, into out: inout [Directive]) {
@@ -553,10 +579,21 @@ public struct CoordinatorCore: Sendable {
 
     /// Hands out tasks round-robin (one per worker per round, in join order) while credits and work remain.
     private mutating func dispatch(now: Double, into out: inout [Directive]) {
+        let candidates: [WorkerID]
+        if dispatchEveryWorker {
+            candidates = workerOrder
+        } else {
+            var seen = Set<WorkerID>()
+            candidates = workersWithFreedCredit.filter { seen.insert($0).inserted }
+        }
+        dispatchEveryWorker = false
+        workersWithFreedCredit.removeAll(keepingCapacity: true)
+        if liveCreditsCache == nil { liveCreditsCache = workerOrder.reduce(0) { $0 + (workers[$1]?.credits ?? 0) } }
+        if livePeersCache == nil { livePeersCache = livePeers() }
         var progress = true
         while progress, !(fresh.isEmpty && retry.isEmpty) {
             progress = false
-            for worker in workerOrder {
+            for worker in candidates {
                 guard let state = workers[worker], !state.leaving, state.leases.count < state.credits,
                       !(fresh.isEmpty && retry.isEmpty) else { continue }
                 if issueTask(to: worker, now: now, into: &out) { progress = true }
@@ -570,12 +607,18 @@ public struct CoordinatorCore: Sendable {
     private mutating func issueTask(to worker: WorkerID, now: Double, into out: inout [Directive]) -> Bool {
         var trials: [TrialID] = []
         let peer = workers[worker]?.peer ?? "?"
-        let otherPeers = Set(workerOrder.compactMap { workers[$0].flatMap { $0.peer != peer && !$0.leaving ? $0.peer : nil } })
-        if let single = retry.popFirst(where: { trial in
-            let failedOn = Set((failures[trial] ?? []).compactMap(\.peer))
-            // Leave it to another live peer it has not failed on, if there is one.
-            return !failedOn.contains(peer) || otherPeers.isSubset(of: failedOn)
-        }) {
+        var single: TrialID?
+        if !retry.isEmpty {
+            let live = livePeersCache ?? livePeers()
+            let otherLivePeers = live.count - (live.contains(peer) ? 1 : 0)
+            single = retry.popFirst(where: { trial in
+                let failedOn = Set((failures[trial] ?? []).compactMap(\.peer))
+                // Leave it to another live peer it has not failed on, if there is one: take it here only if
+                // it has not failed on this peer, or it has failed on every other live peer.
+                return !failedOn.contains(peer) || failedOn.filter { $0 != peer && live.contains($0) }.count == otherLivePeers
+            })
+        }
+        if let single {
             trials = [single]
         } else if let head = fresh.first {
             let size = trialsPerTask(width: head.width)
@@ -599,6 +642,11 @@ public struct CoordinatorCore: Sendable {
         return true
     }
 
+    /// Peers of the live workers that are not leaving.
+    private func livePeers() -> Set<String> {
+        Set(workerOrder.compactMap { workers[$0].flatMap { $0.leaving ? nil : $0.peer } })
+    }
+
     /// Trials per task at a width: `targetTaskSeconds` / measured seconds per trial (or
     /// `initialTrialsPerTask` before any measurement), clamped to [min, max], and near the end of the
     /// queue at most ⌈queued / live credits⌉ so the last trials spread over all workers.
@@ -609,7 +657,7 @@ public struct CoordinatorCore: Sendable {
         } else {
             size = Double(settings.initialTrialsPerTask)
         }
-        let liveCredits = workerOrder.reduce(0) { $0 + (workers[$1]?.credits ?? 0) }
+        let liveCredits = liveCreditsCache ?? workerOrder.reduce(0) { $0 + (workers[$1]?.credits ?? 0) }
         if liveCredits > 0 {
             size = min(size, (Double(fresh.count) / Double(liveCredits)).rounded(.up))
         }

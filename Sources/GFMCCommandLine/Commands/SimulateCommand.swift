@@ -7,7 +7,7 @@ import GFMCModel
 /// simulated clock and a hostile simulated network, with the invariants checked after every step.
 struct SimulateCommand: GFMCCommand {
     struct Options: CommandOptions {
-        let workers = Option.int("workers", valueName: "N", help: "Worker processes alive at once (crashed or stopped ones are replaced).", defaultValue: "4", in: 1...1000)
+        let workers = Option.int("workers", valueName: "N", help: "Worker processes alive at once (crashed or stopped ones are replaced).", defaultValue: "4", in: 1...100_000)
         let trials = Option.int("trials", valueName: "T", help: "Trials of the simulated study.", defaultValue: "1000", in: 1...10_000_000)
         let seed = Option.uint64("seed", valueName: "S", help: "Seed of every random choice (losses, delays, crashes, partitions, timings); a seed replays the same run.", defaultValue: "1")
         let json = Option.flag("json", help: "Print the report as one JSON object instead of text.")

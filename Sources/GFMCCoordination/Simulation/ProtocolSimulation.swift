@@ -100,11 +100,7 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
         case start(slot: Int)
     }
 
-    private struct Scheduled {
-        let time: Double
-        let order: Int
-        let event: Event
-    }
+    private typealias Scheduled = EventQueue<Event>.Entry
 
     private struct SimWorker {
         var core: WorkerCore
@@ -119,7 +115,9 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     private var random: SimulationRandom
     private let codec = WireCodec()
     private var now = 0.0
-    private var queue: [Scheduled] = []
+    private var queue = EventQueue<Event>()
+    /// Workers a step sent to or heard from: the ones whose per-step invariants can have changed.
+    private var touched: [WorkerID] = []
     private var order = 0
     private var workers: [WorkerID: SimWorker] = [:]
     /// The live worker of each slot.
@@ -208,6 +206,7 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
                 transmit(try? codec.encode(.shutdown)) { .toWorker(from, frames: $0) }
                 return
             }
+            touched.append(from)
             executeCoordinator(coordinator.onMessage(from: from, message, now: now, peerKey: nil), sender: from)
         case .toWorker(let id, let frames):
             guard workers[id] != nil, let message = try? codec.decode(frames) else { return }
@@ -280,6 +279,7 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
         for directive in directives {
             switch directive {
             case .send(let to, let message):
+                touched.append(to)
                 guard let worker = workers[to] else {
                     undelivered[to, default: []].append(message)
                     continue
@@ -387,8 +387,12 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
         }
     }
 
+    /// The per-step invariants, for the workers the step touched (no other worker's state changed).
     private mutating func checkInvariants() {
-        for id in workers.keys.sorted() {
+        guard !touched.isEmpty else { return }
+        let ids = Set(touched).sorted()
+        touched.removeAll(keepingCapacity: true)
+        for id in ids {
             if let cap = coordinator.creditCap(of: id), coordinator.outstandingTasks(of: id) > cap {
                 violate("worker \(id) holds \(coordinator.outstandingTasks(of: id)) tasks with a credit cap of \(cap)")
             }
@@ -403,17 +407,10 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
 
     private mutating func schedule(_ time: Double, _ event: Event) {
         order += 1
-        let entry = Scheduled(time: time, order: order, event: event)
-        // Binary search for the insertion point (queue sorted by (time, order), earliest last).
-        var low = 0, high = queue.count
-        while low < high {
-            let mid = (low + high) / 2
-            if (queue[mid].time, queue[mid].order) > (time, order) { low = mid + 1 } else { high = mid }
-        }
-        queue.insert(entry, at: low)
+        queue.push(Scheduled(time: time, order: order, event: event))
     }
 
-    private mutating func popNext() -> Scheduled? { queue.popLast() }
+    private mutating func popNext() -> Scheduled? { queue.pop() }
 }
 
 extension ProtocolSimulation where Coordinator == CoordinatorCore {
