@@ -1,4 +1,5 @@
 import Foundation
+import GFMCModel
 import GFMCRuntime
 import GFMCStore
 import GFMCStudy
@@ -27,10 +28,14 @@ public struct RunDirectory: Sendable {
     public var reportPath: String { path + "/report.html" }
     public var workerLogPath: String { path + "/workers.log" }
 
-    /// `runs/<study name>-<first 8 hex digits of the study hash>`, relative to the current directory.
-    public static func defaultPath(for study: StudyDescription) -> String {
+    /// `runs/<study name>-<first 8 hex digits of the trial definition hash>`, relative to the current directory.
+    /// The trial definition leaves out the study's size, so growing a study (more trials, more widths) keeps the
+    /// same default directory and reuses its trials; a change to what defines a trial gets a new one.
+    /// A shard's directory ends in `-shard-I-of-N`, so the shards of one study run side by side.
+    public static func defaultPath(for study: StudyDescription, shard: TrialShard? = nil) -> String {
         let safeName = String(study.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
-        return "runs/\(safeName)-\(study.identityHash.prefix(8))"
+        return "runs/\(safeName)-\(study.trialDefinitionHash.prefix(8))"
+            + (shard.map { "-shard-\($0.index)-of-\($0.count)" } ?? "")
     }
 
     public var hasStore: Bool { FileManager.default.fileExists(atPath: storePath) }
@@ -44,34 +49,51 @@ public struct RunDirectory: Sendable {
         }
     }
 
-    /// Refuses a store that belongs to another study, listing what changed (`StudyDescription.diff`).
-    /// Does nothing when there is no store yet.
-    public func checkStudy(_ study: StudyDescription) throws {
-        guard hasStore else { return }
-        let stored: StoredStudy?
+    /// Binds the directory's store (created when missing) to `study` (`StudyStore.adoptStudy`): the same study
+    /// resumes; a study with the same trial definition and another size (more or fewer trials, added or removed
+    /// widths, another name or precision block) is adopted, every stored trial kept, so only the missing trials
+    /// run and reports cover the study as now described; a study whose trials are defined differently is
+    /// refused, listing the keys that changed. A store without a recorded trial definition (older gfmc) gets it.
+    /// - Throws: `RunDirectoryStudyMismatch` (nothing changed); `ApplicationError` when the store cannot be
+    ///   opened or written.
+    @discardableResult
+    public func adoptStudy(_ study: StudyDescription) throws -> StudyAdoption {
         do {
-            let store = try StudyStore(path: storePath, readOnly: true)
+            let store = try StudyStore(path: storePath)
             defer { store.close() }
-            stored = try store.storedStudy()
+            return try store.adoptStudy(studyHash: study.identityHash, trialDefinitionHash: study.trialDefinitionHash,
+                                        resolvedStudyJSON: study.canonicalJSON,
+                                        version: "gfmc \(GFMCVersion.current)",
+                                        definitionOfStoredJSON: StudyDescription.trialDefinitionHash(ofResolvedJSON:))
+        } catch let mismatch as TrialDefinitionMismatch {
+            throw RunDirectoryStudyMismatch(description: Self.mismatchMessage(
+                directory: path, storedJSON: mismatch.storedJSON, new: study))
         } catch {
-            throw ApplicationError.failure("cannot read the study store \(storePath): \(error)")
+            throw ApplicationError.failure("cannot open the study store \(storePath): \(error)")
         }
-        guard let stored, stored.studyHash != study.identityHash else { return }
-        throw RunDirectoryStudyMismatch(description: Self.mismatchMessage(directory: path, stored: stored, new: study))
     }
 
-    static func mismatchMessage(directory: String, stored: StoredStudy, new study: StudyDescription) -> String {
-        var lines = ["run directory \(directory) holds a different study (stored hash \(stored.studyHash.prefix(12)), "
-                     + "this study \(study.identityHash.prefix(12))); refusing to mix their trials."]
-        if let old = try? StudyDescription.parse(stored.resolvedStudyJSON) {
-            let changes = StudyDescription.diff(old, study)
+    /// The refusal of a study whose trials are defined differently from the stored one's, listing the trial
+    /// keys that changed.
+    static func mismatchMessage(directory: String, storedJSON: String, new study: StudyDescription) -> String {
+        var lines = ["run directory \(directory) holds trials of a differently defined study; refusing to mix them."]
+        if let old = try? StudyDescription.parse(storedJSON) {
+            lines[0] = "run directory \(directory) holds trials of a differently defined study (stored trial definition "
+                + "\(old.trialDefinitionHash.prefix(12)), this study \(study.trialDefinitionHash.prefix(12))); refusing to mix them."
             lines.append("What changed (stored → given):")
-            lines += changes.map { "  \($0)" }
+            lines += StudyDescription.trialDefinitionDiff(old, study).map { "  \($0)" }
         } else {
             lines.append("(the stored study could not be parsed by this gfmc version)")
         }
-        lines.append("Use another --out directory for the changed study, or rerun the stored study to resume it.")
+        lines.append("Only name, trials, widths and precision may change for a run directory (its stored trials are reused). "
+                     + "Use another --out directory for the changed study, or rerun the stored study to resume it.")
         return lines.joined(separator: "\n")
+    }
+
+    /// Which stored trials belong to `study`: its widths and, for a fixed trial count, indices below it. A store
+    /// can hold more (the study shrank); reports cover only these.
+    public static func scope(of study: StudyDescription) -> TrialScope {
+        TrialScope(widths: study.widths, trialsPerWidth: study.trials)
     }
 
     /// The study stored in this directory's store (read-only).
@@ -173,7 +195,7 @@ public struct RunDirectoryLocksUnsupportedError: Error, CustomStringConvertible,
     }
 }
 
-/// The run directory's store belongs to another study; the description lists what changed.
+/// The run directory's store holds trials of a differently defined study; the description lists what changed.
 public struct RunDirectoryStudyMismatch: Error, CustomStringConvertible, Sendable {
     public let description: String
 }

@@ -23,6 +23,9 @@ public struct RunDirectoryCoordinator: Sendable {
     /// All workers are this process's own children on this machine (`gfmc run`): a trial failing on them
     /// is quarantined without waiting for a second host.
     public var localWorkersOnly = false
+    /// Serve only this shard of the study's trials (`--shard I/N`); nil: all of them. Not for precision studies,
+    /// which choose their trials from the results as they come.
+    public var shard: TrialShard? = nil
     /// Seconds to wait for the lock of a coordinator that is still stopping (0: refuse at once).
     public var lockWaitSeconds: Double = 0
     /// The command that resumes this run, shown after a stop.
@@ -56,7 +59,7 @@ public struct RunDirectoryCoordinator: Sendable {
                 context.printError("\(prefix): run directory \(directory.path) is locked by another coordinator"
                                    + "\(holder.isEmpty ? "" : " (pid \(holder))"); waiting up to \(Int(wait.rounded())) s for it to stop")
             }
-            try directory.checkStudy(study)
+            try directory.adoptStudy(study)
         } catch let error as RunDirectoryLockedError {
             context.printError("\(prefix): error: \(error)")
             return RunExitCode.locked
@@ -81,7 +84,9 @@ public struct RunDirectoryCoordinator: Sendable {
         options.progress = { display.update($0) }
         let listening = onListening
         options.onListening = { endpoint in
-            display.log("coordinator for study \(study.name) (\(study.identityHash.prefix(12))) on \(endpoint); run directory \(directory.path)")
+            display.log("coordinator for study \(study.name) (\(study.identityHash.prefix(12)))"
+                        + (shard.map { ", shard \($0) (trial index mod \($0.count) = \($0.index))" } ?? "")
+                        + " on \(endpoint); run directory \(directory.path)")
             listening?(endpoint)
         }
 
@@ -161,19 +166,30 @@ public struct RunDirectoryCoordinator: Sendable {
         var trials: [TrialID]
         var nextRound: (@Sendable (StudyStore) throws -> [TrialID])?
         if let fixed = study.trialIDs {
-            trials = fixed
+            trials = Self.trials(fixed, in: shard)
         } else {
+            guard shard == nil else {
+                throw ApplicationError.failure("--shard is not available for a study with precision targets "
+                                               + "(it chooses its trials from the results as they come)")
+            }
             let rounds = try PrecisionRounds(study: study)
+            // Stored trials of widths the study no longer lists stay stored but take no part.
+            let scope = RunDirectory.scope(of: study)
+            @Sendable func results(_ store: StudyStore) throws -> [TrialResult] {
+                var results: [TrialResult] = []
+                try store.forEachResult(scope: scope) { results.append($0) }
+                return results
+            }
             var stored: [TrialResult] = []
             if directory.hasStore {
                 let store = try StudyStore(path: directory.storePath, readOnly: true)
                 defer { store.close() }
-                if try store.storedStudy() != nil { stored = try store.allResults() }
+                if try store.storedStudy() != nil { stored = try results(store) }
             }
             let pending = rounds.pendingTrials(stored: stored)
             trials = Array(Set(stored.map(\.id)).union(pending)).sorted()
             nextRound = { store in
-                rounds.pendingTrials(stored: try store.allResults(), skipping: try store.quarantinedTrialIDs())
+                rounds.pendingTrials(stored: try results(store), skipping: try store.quarantinedTrialIDs())
             }
         }
         var options = CoordinatorOptions(endpoint: endpoint, storePath: directory.storePath, study: identity, trials: trials)
@@ -189,6 +205,13 @@ public struct RunDirectoryCoordinator: Sendable {
         options.settings.requiredNumericsFingerprint = try NumericsFingerprint.current(environment: ProcessInfo.processInfo.environment)
         if localWorkersOnly { options.settings.quarantinePeers = 1 }
         return options
+    }
+
+    /// The trials of `trials` that belong to `shard` (all of them when nil), in their order: the one place a
+    /// shard narrows the trial set, so the set's representation can change here alone.
+    public static func trials(_ trials: [TrialID], in shard: TrialShard?) -> [TrialID] {
+        guard let shard else { return trials }
+        return trials.filter(shard.contains)
     }
 }
 

@@ -46,9 +46,10 @@ public enum RunDirectoryStatus {
             do {
                 let store = try StudyStore(path: directory.storePath, readOnly: true)
                 defer { store.close() }
-                stored = try store.count()
                 widths = try store.countsByWidth().map { WidthCountOutput(width: $0.width, recorded: $0.recorded, converged: $0.converged) }
                 if let s = try store.storedStudy() { study = try? StudyDescription.parse(s.resolvedStudyJSON) }
+                // Trials kept from a bigger study (it shrank) are stored but not the study's.
+                stored = try store.count(scope: study.map(RunDirectory.scope(of:)) ?? .all)
             } catch {
                 throw ApplicationError.failure("cannot read the study store \(directory.storePath): \(error)")
             }
