@@ -8,7 +8,7 @@ import GFMCStudy
 ///
 /// | file | what |
 /// |------|------|
-/// | `study.sqlite` (+ `-wal`, `-shm`) | the durable store: the resolved study, its hash, every accepted trial |
+/// | `study.sqlite` (+ `-wal`, `-shm`) | the durable store: the resolved study, its hash and trial definition hash, every accepted trial |
 /// | `coordinator.lock` | `flock`ed by the coordinator serving this directory (holds its pid) |
 /// | `coordinator.endpoint` | the endpoint `gfmc coordinator` listens on (real port after `tcp://*:0`), while it runs |
 /// | `status.json` | the coordinator's progress, rewritten atomically every second |
@@ -211,7 +211,8 @@ public enum RunExitCode {
     public static let stopped: Int32 = 2
     /// Bad command line.
     public static let usage: Int32 = 64
-    /// The run directory holds a different study (the message lists what changed).
+    /// The run directory holds trials of a differently defined study (the message lists what changed); `gfmc merge`:
+    /// inputs of different trial definitions, or one trial with different results in two inputs.
     public static let studyMismatch: Int32 = 65
     /// Another coordinator holds the run directory's lock.
     public static let locked: Int32 = 75

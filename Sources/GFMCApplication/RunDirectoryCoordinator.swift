@@ -9,7 +9,8 @@ import GFMCStudy
 /// Serves one study from one run directory: the part `gfmc run` and `gfmc coordinator` share.
 ///
 /// Order of operations: create the directory, take its lock (a second coordinator is refused), refuse a store
-/// of another study (listing what changed), work out the trials (fixed count, or the current precision round
+/// of another trial definition (listing what changed; a grown or shrunk study is adopted, keeping every stored
+/// trial), work out the trials (fixed count, or the current precision round
 /// replayed from the store), serve them with `CoordinatorRuntime`, then write the report from the store —
 /// also after a stop, so a partial report is always there.
 public struct RunDirectoryCoordinator: Sendable {

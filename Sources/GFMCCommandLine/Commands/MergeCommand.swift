@@ -11,7 +11,7 @@ struct MergeCommand: GFMCCommand {
 
     static let configuration = CommandConfiguration(
         name: "merge",
-        abstract: "Combine run directories of one trial definition (e.g. shards run on different machines) into a new one.",
+        abstract: "Combine run directories of one study (its shards or other sizes) into a new one.",
         usage: ["merge DIR... --out DIR"],
         discussion: """
         Copies every stored trial of the input run directories into the new run directory --out and writes its \
