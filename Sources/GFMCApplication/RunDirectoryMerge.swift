@@ -22,8 +22,9 @@ public enum RunDirectoryMerge {
     }
 
     /// The study of the merged directory (pure): the first study's name and trial definition, the union of all
-    /// widths (increasing), and the largest fixed `trials` count among the studies; when none has a fixed count,
-    /// the first study's precision targets.
+    /// widths (increasing, as a resolved study holds them), and the largest fixed `trials` count
+    /// among the studies; when none has a fixed count, the first study's precision targets. Merging the shards of
+    /// one study gives back exactly that study (same identity hash).
     /// - Precondition: `studies` is not empty.
     public static func mergedStudy(_ studies: [StudyDescription]) -> StudyDescription {
         let first = studies[0]

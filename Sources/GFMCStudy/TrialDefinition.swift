@@ -46,11 +46,12 @@ extension StudyDescription {
         return changes
     }
 
-    /// This study with another size: `widths` and either a fixed `trials` count (and no `precision`) or, when
-    /// `trials` is nil, `precision` targets. The trial definition is unchanged.
+    /// This study with another size: `widths` (sorted increasing and de-duplicated, as a resolved study holds
+    /// them) and either a fixed `trials` count (and no `precision`) or, when `trials` is nil, `precision` targets.
+    /// The trial definition is unchanged.
     public func resized(widths: [Int], trials: Int?, precision: PrecisionTargets?) -> StudyDescription {
         var copy = self
-        copy.widths = widths
+        copy.widths = Array(Set(widths)).sorted()
         copy.trials = trials
         copy.precision = trials == nil ? precision : nil
         return copy

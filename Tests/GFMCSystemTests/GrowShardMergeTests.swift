@@ -2,6 +2,7 @@ import Foundation
 import GFMCApplication
 import GFMCModel
 import GFMCStore
+import GFMCStudy
 import Testing
 
 /// The stored results of a run directory, wallSeconds included (the oracle for "reused, not recomputed": a
@@ -172,6 +173,21 @@ extension SystemTests {
             _ = await run.waitForExit(timeout: 30)
             #expect(merge.code == RunExitCode.locked, "\(merge.log)")
             #expect(merge.log.contains("in use by a running coordinator"), "\(merge.log)")
+        }
+
+        @Test("the merged study: the first's name and definition, the union of widths, the largest trial count; shard filter")
+        func mergedStudy() throws {
+            let a = try StudyDescription.parse(TestStudy(name: "a", widths: [40, 10], trials: 5).json)
+            let b = try StudyDescription.parse(TestStudy(name: "b", widths: [160, 10], trials: 9).json)
+            let merged = RunDirectoryMerge.mergedStudy([a, b])
+            #expect(merged.name == "a" && merged.widths == [10, 40, 160] && merged.trials == 9)
+            #expect(try StudyDescription.parse(merged.canonicalJSON).identityHash == merged.identityHash)
+            #expect(merged.trialDefinitionHash == a.trialDefinitionHash)
+            #expect(RunDirectoryMerge.mergedStudy([b, b]).identityHash == b.identityHash)
+            #expect(RunDirectoryCoordinator.trials(a.trialIDs ?? [], in: TrialShard(index: 1, count: 2))
+                    == [TrialID(width: 10, index: 1), TrialID(width: 10, index: 3), TrialID(width: 40, index: 1),
+                        TrialID(width: 40, index: 3)])
+            #expect(RunDirectoryCoordinator.trials(a.trialIDs ?? [], in: nil) == a.trialIDs)
         }
 
         @Test("bad --shard values and merge without inputs or --out are usage errors (exit 64) naming the problem",
