@@ -224,7 +224,7 @@ public enum RunExitCode {
     written; rerun the same command to resume); 3 finished but some trials were quarantined after repeated \
     failures (listed; rerun with --retry-quarantined to retry them); 64 bad command line; \
     65 unusable input, found before any worker starts: a broken or changed data file, a study too large for \
-    this machine (message names the key, the file and the problem), or a run directory holding a different \
-    study (message lists what changed); 75 another coordinator holds the run directory.
+    this machine (message names the key, the file and the problem), or a run directory holding trials of a \
+    differently defined study (message lists what changed); 75 another coordinator holds the run directory.
     """
 }

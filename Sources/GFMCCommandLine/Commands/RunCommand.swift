@@ -45,7 +45,9 @@ struct RunCommand: GFMCCommand {
         --shard I/N runs only the trials whose index mod N is I (0-based; default directory \
         runs/<name>-<hash>-shard-I-of-N), e.g. one shard per machine; `gfmc merge` combines the shards' run \
         directories into one whose report equals that of the whole study run in one place. Not for studies with \
-        precision targets. SIGINT/SIGTERM/SIGHUP stop cleanly: workers are told to stop, every accepted trial stays \
+        precision targets.
+
+        SIGINT/SIGTERM/SIGHUP stop cleanly: workers are told to stop, every accepted trial stays \
         in the store, a partial report is written, and the message says how to resume (rerun the same command).
 
         \(RunExitCode.helpText)
