@@ -54,17 +54,20 @@ public struct RunDirectory: Sendable {
     /// widths, another name or precision block) is adopted, every stored trial kept, so only the missing trials
     /// run and reports cover the study as now described; a study whose trials are defined differently is
     /// refused, listing the keys that changed. A store without a recorded trial definition (older gfmc) gets it.
+    /// `shard` is recorded as the part of the study this directory serves (nil: all of it).
     /// - Throws: `RunDirectoryStudyMismatch` (nothing changed); `ApplicationError` when the store cannot be
     ///   opened or written.
     @discardableResult
-    public func adoptStudy(_ study: StudyDescription) throws -> StudyAdoption {
+    public func adoptStudy(_ study: StudyDescription, shard: TrialShard? = nil) throws -> StudyAdoption {
         do {
             let store = try StudyStore(path: storePath)
             defer { store.close() }
-            return try store.adoptStudy(studyHash: study.identityHash, trialDefinitionHash: study.trialDefinitionHash,
-                                        resolvedStudyJSON: study.canonicalJSON,
-                                        version: "gfmc \(GFMCVersion.current)",
-                                        definitionOfStoredJSON: StudyDescription.trialDefinitionHash(ofResolvedJSON:))
+            let adoption = try store.adoptStudy(studyHash: study.identityHash, trialDefinitionHash: study.trialDefinitionHash,
+                                                resolvedStudyJSON: study.canonicalJSON,
+                                                version: "gfmc \(GFMCVersion.current)",
+                                                definitionOfStoredJSON: StudyDescription.trialDefinitionHash(ofResolvedJSON:))
+            try store.recordShard(shard)
+            return adoption
         } catch let mismatch as TrialDefinitionMismatch {
             throw RunDirectoryStudyMismatch(description: Self.mismatchMessage(
                 directory: path, storedJSON: mismatch.storedJSON, new: study))

@@ -60,7 +60,7 @@ public struct RunDirectoryCoordinator: Sendable {
                 context.printError("\(prefix): run directory \(directory.path) is locked by another coordinator"
                                    + "\(holder.isEmpty ? "" : " (pid \(holder))"); waiting up to \(Int(wait.rounded())) s for it to stop")
             }
-            try directory.adoptStudy(study)
+            try directory.adoptStudy(study, shard: shard)
         } catch let error as RunDirectoryLockedError {
             context.printError("\(prefix): error: \(error)")
             return RunExitCode.locked

@@ -18,6 +18,9 @@ public struct TrialShard: Hashable, Sendable, CustomStringConvertible {
     /// Whether `trial` belongs to this shard: `trial.index mod count == index`.
     public func contains(_ trial: TrialID) -> Bool { trial.index % count == index }
 
+    /// How many of the indices `0..<trials` belong to this shard.
+    public func count(of trials: Int) -> Int { trials > index ? (trials - index + count - 1) / count : 0 }
+
     /// `I/N`, as the command line writes it.
     public var description: String { "\(index)/\(count)" }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GFMCModel
 
 /// What `StudyStore.adoptStudy` did.
 public enum StudyAdoption: Equatable, Sendable {
@@ -27,6 +28,24 @@ public struct TrialDefinitionMismatch: Error, Sendable, CustomStringConvertible 
 }
 
 extension StudyStore {
+    /// Records which shard of the study the directory's coordinator serves (nil: the whole study), so `gfmc
+    /// status` can count the shard's trials without the coordinator's status file. Durable on return.
+    public func recordShard(_ shard: TrialShard?) throws {
+        try requireWritable()
+        if let shard {
+            try setStudyValue("shard", shard.description)
+        } else {
+            try connection.query("DELETE FROM study WHERE key = 'shard'", operation: "write study shard")
+        }
+    }
+
+    /// The shard recorded by `recordShard`, nil when the whole study is served (or none was recorded).
+    public func storedShard() throws -> TrialShard? {
+        let rows = try connection.query("SELECT value FROM study WHERE key = 'shard'", operation: "read study shard")
+        guard let text = rows.first?.first?.string, case .success(let shard) = TrialShard.parse(text) else { return nil }
+        return shard
+    }
+
     /// Binds the store to a study, accepting a change of the study's size (grow or shrink) but not of what
     /// defines a trial. In one transaction:
     /// * empty store: records the study (hash, trial definition hash, JSON, version) → `.created`;

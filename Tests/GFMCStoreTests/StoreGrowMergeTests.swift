@@ -151,6 +151,17 @@ import Testing
         #expect(try StudyStore.differingFields(a, b) == ["converged"])
     }
 
+    @Test("the shard a directory serves is recorded and cleared")
+    func shardRecord() throws {
+        let (dir, store) = try Self.store(0..<0)
+        defer { store.close(); try? FileManager.default.removeItem(at: dir) }
+        #expect(try store.storedShard() == nil)
+        try store.recordShard(TrialShard(index: 2, count: 5))
+        #expect(try store.storedShard() == TrialShard(index: 2, count: 5))
+        try store.recordShard(nil)
+        #expect(try store.storedShard() == nil)
+    }
+
     @Test("a trial scope filters counts and reads by width and index")
     func scopeFilters() throws {
         let (dir, store) = try Self.store(0..<8)

@@ -40,6 +40,11 @@ extension SystemTests {
                 let status = try await harness.gfmc.status(runDirectory: out)
                 #expect(try status.int("total") == expected.count, "gfmc status of shard \(i): \(status)")
                 #expect(try status.int("done") == expected.count && status.bool("complete"), "\(status)")
+                // Without the coordinator's status file the store says which shard the directory holds.
+                try FileManager.default.removeItem(atPath: out + "/status.json")
+                let fromStore = try await harness.gfmc.status(runDirectory: out)
+                #expect(try fromStore.int("total") == expected.count && fromStore.int("done") == expected.count,
+                        "gfmc status of shard \(i) without status.json: \(fromStore)")
                 shards.append(out)
             }
             let merged = harness.directory.file("merged")
@@ -188,6 +193,14 @@ extension SystemTests {
                     == [TrialID(width: 10, index: 1), TrialID(width: 10, index: 3), TrialID(width: 40, index: 1),
                         TrialID(width: 40, index: 3)])
             #expect(RunDirectoryCoordinator.trials(a.trialIDs ?? [], in: nil) == a.trialIDs)
+            for n in 1...4 {
+                for i in 0..<n {
+                    let shard = try #require(TrialShard(index: i, count: n))
+                    for trials in 0...9 {
+                        #expect(shard.count(of: trials) == (0..<trials).filter { $0 % n == i }.count, "\(shard) of \(trials)")
+                    }
+                }
+            }
         }
 
         @Test("bad --shard values and merge without inputs or --out are usage errors (exit 64) naming the problem",
