@@ -1,4 +1,5 @@
 import Foundation
+import GFMCModel
 import GFMCRuntime
 import GFMCStore
 import GFMCStudy
@@ -7,7 +8,7 @@ import GFMCStudy
 ///
 /// | file | what |
 /// |------|------|
-/// | `study.sqlite` (+ `-wal`, `-shm`) | the durable store: the resolved study, its hash, every accepted trial |
+/// | `study.sqlite` (+ `-wal`, `-shm`) | the durable store: the resolved study, its hash and trial definition hash, every accepted trial |
 /// | `coordinator.lock` | `flock`ed by the coordinator serving this directory (holds its pid) |
 /// | `coordinator.endpoint` | the endpoint `gfmc coordinator` listens on (real port after `tcp://*:0`), while it runs |
 /// | `status.json` | the coordinator's progress, rewritten atomically every second |
@@ -27,10 +28,14 @@ public struct RunDirectory: Sendable {
     public var reportPath: String { path + "/report.html" }
     public var workerLogPath: String { path + "/workers.log" }
 
-    /// `runs/<study name>-<first 8 hex digits of the study hash>`, relative to the current directory.
-    public static func defaultPath(for study: StudyDescription) -> String {
+    /// `runs/<study name>-<first 8 hex digits of the trial definition hash>`, relative to the current directory.
+    /// The trial definition leaves out the study's size, so growing a study (more trials, more widths) keeps the
+    /// same default directory and reuses its trials; a change to what defines a trial gets a new one.
+    /// A shard's directory ends in `-shard-I-of-N`, so the shards of one study run side by side.
+    public static func defaultPath(for study: StudyDescription, shard: TrialShard? = nil) -> String {
         let safeName = String(study.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
-        return "runs/\(safeName)-\(study.identityHash.prefix(8))"
+        return "runs/\(safeName)-\(study.trialDefinitionHash.prefix(8))"
+            + (shard.map { "-shard-\($0.index)-of-\($0.count)" } ?? "")
     }
 
     public var hasStore: Bool { FileManager.default.fileExists(atPath: storePath) }
@@ -44,34 +49,54 @@ public struct RunDirectory: Sendable {
         }
     }
 
-    /// Refuses a store that belongs to another study, listing what changed (`StudyDescription.diff`).
-    /// Does nothing when there is no store yet.
-    public func checkStudy(_ study: StudyDescription) throws {
-        guard hasStore else { return }
-        let stored: StoredStudy?
+    /// Binds the directory's store (created when missing) to `study` (`StudyStore.adoptStudy`): the same study
+    /// resumes; a study with the same trial definition and another size (more or fewer trials, added or removed
+    /// widths, another name or precision block) is adopted, every stored trial kept, so only the missing trials
+    /// run and reports cover the study as now described; a study whose trials are defined differently is
+    /// refused, listing the keys that changed. A store without a recorded trial definition (older gfmc) gets it.
+    /// `shard` is recorded as the part of the study this directory serves (nil: all of it).
+    /// - Throws: `RunDirectoryStudyMismatch` (nothing changed); `ApplicationError` when the store cannot be
+    ///   opened or written.
+    @discardableResult
+    public func adoptStudy(_ study: StudyDescription, shard: TrialShard? = nil) throws -> StudyAdoption {
         do {
-            let store = try StudyStore(path: storePath, readOnly: true)
+            let store = try StudyStore(path: storePath)
             defer { store.close() }
-            stored = try store.storedStudy()
+            let adoption = try store.adoptStudy(studyHash: study.identityHash, trialDefinitionHash: study.trialDefinitionHash,
+                                                resolvedStudyJSON: study.canonicalJSON,
+                                                version: "gfmc \(GFMCVersion.current)",
+                                                definitionOfStoredJSON: StudyDescription.trialDefinitionHash(ofResolvedJSON:))
+            try store.recordShard(shard)
+            return adoption
+        } catch let mismatch as TrialDefinitionMismatch {
+            throw RunDirectoryStudyMismatch(description: Self.mismatchMessage(
+                directory: path, storedJSON: mismatch.storedJSON, new: study))
         } catch {
-            throw ApplicationError.failure("cannot read the study store \(storePath): \(error)")
+            throw ApplicationError.failure("cannot open the study store \(storePath): \(error)")
         }
-        guard let stored, stored.studyHash != study.identityHash else { return }
-        throw RunDirectoryStudyMismatch(description: Self.mismatchMessage(directory: path, stored: stored, new: study))
     }
 
-    static func mismatchMessage(directory: String, stored: StoredStudy, new study: StudyDescription) -> String {
-        var lines = ["run directory \(directory) holds a different study (stored hash \(stored.studyHash.prefix(12)), "
-                     + "this study \(study.identityHash.prefix(12))); refusing to mix their trials."]
-        if let old = try? StudyDescription.parse(stored.resolvedStudyJSON) {
-            let changes = StudyDescription.diff(old, study)
+    /// The refusal of a study whose trials are defined differently from the stored one's, listing the trial
+    /// keys that changed.
+    static func mismatchMessage(directory: String, storedJSON: String, new study: StudyDescription) -> String {
+        var lines = ["run directory \(directory) holds trials of a differently defined study; refusing to mix them."]
+        if let old = try? StudyDescription.parse(storedJSON) {
+            lines[0] = "run directory \(directory) holds trials of a differently defined study (stored trial definition "
+                + "\(old.trialDefinitionHash.prefix(12)), this study \(study.trialDefinitionHash.prefix(12))); refusing to mix them."
             lines.append("What changed (stored → given):")
-            lines += changes.map { "  \($0)" }
+            lines += StudyDescription.trialDefinitionDiff(old, study).map { "  \($0)" }
         } else {
             lines.append("(the stored study could not be parsed by this gfmc version)")
         }
-        lines.append("Use another --out directory for the changed study, or rerun the stored study to resume it.")
+        lines.append("Only name, trials, widths and precision may change for a run directory (its stored trials are reused). "
+                     + "Use another --out directory for the changed study, or rerun the stored study to resume it.")
         return lines.joined(separator: "\n")
+    }
+
+    /// Which stored trials belong to `study`: its widths and, for a fixed trial count, indices below it. A store
+    /// can hold more (the study shrank); reports cover only these.
+    public static func scope(of study: StudyDescription) -> TrialScope {
+        TrialScope(widths: study.widths, trialsPerWidth: study.trials)
     }
 
     /// The study stored in this directory's store (read-only).
@@ -173,7 +198,7 @@ public struct RunDirectoryLocksUnsupportedError: Error, CustomStringConvertible,
     }
 }
 
-/// The run directory's store belongs to another study; the description lists what changed.
+/// The run directory's store holds trials of a differently defined study; the description lists what changed.
 public struct RunDirectoryStudyMismatch: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
@@ -189,7 +214,8 @@ public enum RunExitCode {
     public static let stopped: Int32 = 2
     /// Bad command line.
     public static let usage: Int32 = 64
-    /// The run directory holds a different study (the message lists what changed).
+    /// The run directory holds trials of a differently defined study (the message lists what changed); `gfmc merge`:
+    /// inputs of different trial definitions, or one trial with different results in two inputs.
     public static let studyMismatch: Int32 = 65
     /// Another coordinator holds the run directory's lock.
     public static let locked: Int32 = 75
@@ -201,7 +227,7 @@ public enum RunExitCode {
     written; rerun the same command to resume); 3 finished but some trials were quarantined after repeated \
     failures (listed; rerun with --retry-quarantined to retry them); 64 bad command line; \
     65 unusable input, found before any worker starts: a broken or changed data file, a study too large for \
-    this machine (message names the key, the file and the problem), or a run directory holding a different \
-    study (message lists what changed); 75 another coordinator holds the run directory.
+    this machine (message names the key, the file and the problem), or a run directory holding trials of a \
+    differently defined study (message lists what changed); 75 another coordinator holds the run directory.
     """
 }

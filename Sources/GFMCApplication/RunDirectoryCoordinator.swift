@@ -9,7 +9,8 @@ import GFMCStudy
 /// Serves one study from one run directory: the part `gfmc run` and `gfmc coordinator` share.
 ///
 /// Order of operations: create the directory, take its lock (a second coordinator is refused), refuse a store
-/// of another study (listing what changed), work out the trials (fixed count, or the current precision round
+/// of another trial definition (listing what changed; a grown or shrunk study is adopted, keeping every stored
+/// trial), work out the trials (fixed count, or the current precision round
 /// replayed from the store), serve them with `CoordinatorRuntime`, then write the report from the store —
 /// also after a stop, so a partial report is always there.
 public struct RunDirectoryCoordinator: Sendable {
@@ -23,6 +24,9 @@ public struct RunDirectoryCoordinator: Sendable {
     /// All workers are this process's own children on this machine (`gfmc run`): a trial failing on them
     /// is quarantined without waiting for a second host.
     public var localWorkersOnly = false
+    /// Serve only this shard of the study's trials (`--shard I/N`); nil: all of them. Not for precision studies,
+    /// which choose their trials from the results as they come.
+    public var shard: TrialShard? = nil
     /// Seconds to wait for the lock of a coordinator that is still stopping (0: refuse at once).
     public var lockWaitSeconds: Double = 0
     /// The command that resumes this run, shown after a stop.
@@ -56,7 +60,7 @@ public struct RunDirectoryCoordinator: Sendable {
                 context.printError("\(prefix): run directory \(directory.path) is locked by another coordinator"
                                    + "\(holder.isEmpty ? "" : " (pid \(holder))"); waiting up to \(Int(wait.rounded())) s for it to stop")
             }
-            try directory.checkStudy(study)
+            try directory.adoptStudy(study, shard: shard)
         } catch let error as RunDirectoryLockedError {
             context.printError("\(prefix): error: \(error)")
             return RunExitCode.locked
@@ -81,7 +85,9 @@ public struct RunDirectoryCoordinator: Sendable {
         options.progress = { display.update($0) }
         let listening = onListening
         options.onListening = { endpoint in
-            display.log("coordinator for study \(study.name) (\(study.identityHash.prefix(12))) on \(endpoint); run directory \(directory.path)")
+            display.log("coordinator for study \(study.name) (\(study.identityHash.prefix(12)))"
+                        + (shard.map { ", shard \($0) (trial index mod \($0.count) = \($0.index))" } ?? "")
+                        + " on \(endpoint); run directory \(directory.path)")
             listening?(endpoint)
         }
 
@@ -161,20 +167,31 @@ public struct RunDirectoryCoordinator: Sendable {
         var trials: TrialIndexSet
         var nextRound: (@Sendable (StudyStore) throws -> [TrialID])?
         if let fixed = study.trialSet {
-            trials = fixed
+            trials = Self.trials(fixed, in: shard)
         } else {
+            guard shard == nil else {
+                throw ApplicationError.failure("--shard is not available for a study with precision targets "
+                                               + "(it chooses its trials from the results as they come)")
+            }
             let rounds = try PrecisionRounds(study: study)
+            // Stored trials of widths the study no longer lists stay stored but take no part.
+            let scope = RunDirectory.scope(of: study)
+            @Sendable func results(_ store: StudyStore) throws -> [TrialResult] {
+                var results: [TrialResult] = []
+                try store.forEachResult(scope: scope) { results.append($0) }
+                return results
+            }
             var stored: [TrialResult] = []
             if directory.hasStore {
                 let store = try StudyStore(path: directory.storePath, readOnly: true)
                 defer { store.close() }
-                if try store.storedStudy() != nil { stored = try store.allResults() }
+                if try store.storedStudy() != nil { stored = try results(store) }
             }
             let pending = rounds.pendingTrials(stored: stored)
             trials = TrialIndexSet(stored.lazy.map(\.id).filter { $0.index >= 0 })
             trials.formUnion(TrialIndexSet(pending))
             nextRound = { store in
-                rounds.pendingTrials(stored: try store.allResults(), skipping: try store.quarantinedTrialIDs())
+                rounds.pendingTrials(stored: try results(store), skipping: try store.quarantinedTrialIDs())
             }
         }
         var options = CoordinatorOptions(endpoint: endpoint, storePath: directory.storePath, study: identity, trials: trials)
@@ -190,6 +207,13 @@ public struct RunDirectoryCoordinator: Sendable {
         options.settings.requiredNumericsFingerprint = try NumericsFingerprint.current(environment: ProcessInfo.processInfo.environment)
         if localWorkersOnly { options.settings.quarantinePeers = 1 }
         return options
+    }
+
+    /// The trials of `trials` that belong to `shard` (all of them when nil), in their order: the one place a
+    /// shard narrows the trial set, so the set's representation can change here alone.
+    public static func trials(_ trials: TrialIndexSet, in shard: TrialShard?) -> TrialIndexSet {
+        guard let shard else { return trials }
+        return trials.filter { _, _, index in shard.contains(index: index) }
     }
 }
 

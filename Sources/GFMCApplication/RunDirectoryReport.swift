@@ -75,7 +75,8 @@ public enum RunDirectoryReport {
 
     /// Reads the directory's store (read-only) in one pass, one width at a time, and writes the three files
     /// atomically (trials.csv is streamed into a temporary file renamed into place). The files are
-    /// byte-identical to `build(study:results:)`'s for the same stored trials; memory holds one width's trials.
+    /// byte-identical to `build(study:results:)`'s for the stored trials that belong to the study (its widths and,
+    /// with a fixed trial count, indices below it: `RunDirectory.scope(of:)`); memory holds one width's trials.
     /// - Parameters:
     ///   - study: the study to report (default: the one stored in the directory).
     ///   - csvGzip: write `trials.csv.gz` (gzip of the same bytes) instead of `trials.csv`. Whichever form is
@@ -86,6 +87,8 @@ public enum RunDirectoryReport {
         let study = try study ?? directory.storedStudy()
         let manifest = manifest(for: study)
         let rounds = study.precision == nil ? nil : try? PrecisionRounds(study: study)
+        // A store may hold trials outside the study (it shrank); the report covers the study as described.
+        let scope = RunDirectory.scope(of: study)
         let plainURL = URL(fileURLWithPath: directory.trialsCSVPath)
         let gzipURL = URL(fileURLWithPath: trialsCSVGzipPath(directory))
         let csvURL = csvGzip ? gzipURL : plainURL
@@ -108,12 +111,12 @@ public enum RunDirectoryReport {
             defer { store.close() }
             artifacts = try store.withReadSnapshot {
                 var report = try StreamingReport(manifest: manifest,
-                                                 scatterCandidates: try store.countConvergedWithPositiveRates()) {
+                                                 scatterCandidates: try store.countConvergedWithPositiveRates(scope: scope)) {
                     if let gzip { try gzip.write($0) } else { try handle.write(contentsOf: $0) }
                 }
                 var pending = Array(Set(rounds?.widths ?? [])).sorted()
                 // Decoding the next width from the store overlaps with writing and summarizing this one.
-                try overlapped(produce: { emit in try store.forEachWidth { try emit(($0, $1)) } }) { width, trials in
+                try overlapped(produce: { emit in try store.forEachWidth(scope: scope) { try emit(($0, $1)) } }) { width, trials in
                     try report.add(width: width, trials: trials)
                     guard let rounds else { return }
                     while let w = pending.first, w < width {

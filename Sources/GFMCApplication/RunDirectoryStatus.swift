@@ -1,5 +1,6 @@
 import Foundation
 import GFMCCoordination
+import GFMCModel
 import GFMCRuntime
 import GFMCStore
 import GFMCStudy
@@ -42,13 +43,16 @@ public enum RunDirectoryStatus {
         var stored = 0
         var widths: [WidthCountOutput] = []
         var study: StudyDescription?
+        var shard: TrialShard?
         if directory.hasStore {
             do {
                 let store = try StudyStore(path: directory.storePath, readOnly: true)
                 defer { store.close() }
-                stored = try store.count()
                 widths = try store.countsByWidth().map { WidthCountOutput(width: $0.width, recorded: $0.recorded, converged: $0.converged) }
                 if let s = try store.storedStudy() { study = try? StudyDescription.parse(s.resolvedStudyJSON) }
+                shard = try store.storedShard()
+                // Trials kept from a bigger study (it shrank) are stored but not the study's.
+                stored = try store.count(scope: study.map(RunDirectory.scope(of:)) ?? .all)
             } catch {
                 throw ApplicationError.failure("cannot read the study store \(directory.storePath): \(error)")
             }
@@ -58,7 +62,9 @@ public enum RunDirectoryStatus {
         }
 
         guard var report else {
-            let total = max(study?.totalTrials ?? stored, stored)
+            // A shard's total is its own trials (the coordinator's status file says the same while it lives).
+            let planned = study.flatMap { s in s.trials.map { trials in s.widths.count * (shard?.count(of: trials) ?? trials) } }
+            let total = max(planned ?? stored, stored)
             let status = CoordinatorStatus(studyHash: study?.identityHash ?? "", total: total, done: stored, inFlight: 0,
                                            queued: total - stored, requeues: 0, quarantined: 0, workersAlive: 0,
                                            creditsAlive: 0, trialsPerSecond: 0, etaSeconds: nil, elapsedSeconds: 0,

@@ -10,7 +10,9 @@ import GFMCStudy
 /// The numbers are not gradient-flow results; only their shape and volume are realistic.
 public enum SyntheticFill {
     /// Records `trialsPerWidth` trials at each of `study`'s widths (indices 0…n−1), in transactions of
-    /// `batch` results. Trials already stored are kept (idempotent).
+    /// `batch` results. Trials already stored are kept (idempotent). The store records `study` with
+    /// `trials = trialsPerWidth` when it has a fixed trial count (a report covers only the study's trials), and
+    /// `study` itself when it has precision targets.
     /// - Returns: the number of trials newly recorded.
     @discardableResult
     public static func fill(directory: RunDirectory, study: StudyDescription, trialsPerWidth: Int,
@@ -18,7 +20,9 @@ public enum SyntheticFill {
         try directory.create()
         let store = try StudyStore(path: directory.storePath)
         defer { store.close() }
-        try store.initialize(studyHash: study.identityHash, resolvedStudyJSON: study.canonicalJSON,
+        let recorded = study.trials == nil ? study
+            : study.resized(widths: study.widths, trials: trialsPerWidth, precision: nil)
+        try store.initialize(studyHash: recorded.identityHash, resolvedStudyJSON: recorded.canonicalJSON,
                              version: GFMCVersion.current)
         let engine = RunDirectoryReport.manifest(for: study).engine
         var inserted = 0

@@ -185,7 +185,7 @@ public enum ArgumentParser {
         for spec in configuration.options where spec.isRequired && values[spec.name] == nil {
             throw CommandLineError.usage("missing required option \(spec.synopsis)")
         }
-        if positionals.count > configuration.positionals.count {
+        if positionals.count > configuration.positionals.count && configuration.positionals.last?.isVariadic != true {
             let extra = positionals[configuration.positionals.count]
             throw CommandLineError.usage(configuration.positionals.isEmpty
                 ? "'\(command)' takes no arguments; unexpected '\(extra)'"

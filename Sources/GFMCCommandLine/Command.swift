@@ -135,11 +135,14 @@ public struct PositionalSpec: Sendable, Equatable {
     public let name: String
     public let help: String
     public let isRequired: Bool
+    /// Takes every remaining argument (`DIR...`); only the last positional may.
+    public let isVariadic: Bool
 
-    public init(name: String, help: String, isRequired: Bool = true) {
+    public init(name: String, help: String, isRequired: Bool = true, isVariadic: Bool = false) {
         self.name = name
         self.help = help
         self.isRequired = isRequired
+        self.isVariadic = isVariadic
     }
 }
 

@@ -11,7 +11,7 @@ public enum GFMCMain {
     /// (A computed property: metatype arrays are not `Sendable`, so this cannot be a stored global.)
     public static var commands: [any GFMCCommand.Type] {
         [
-            RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ReportCommand.self, RepairCommand.self, KeygenCommand.self,
+            RunCommand.self, CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ReportCommand.self, MergeCommand.self, RepairCommand.self, KeygenCommand.self,
             TrialCommand.self,
             ValidateCommand.self,
             HashCommand.self,

@@ -70,7 +70,10 @@ public enum HelpFormatter {
             if case .value(let v) = o.kind { core = "--\(o.name) \(v)" } else { core = "--\(o.name)" }
             parts.append(o.isRequired ? core : "[\(core)]")
         }
-        for p in c.positionals { parts.append(p.isRequired ? p.name : "[\(p.name)]") }
+        for p in c.positionals {
+            let name = p.isVariadic ? p.name + "..." : p.name
+            parts.append(p.isRequired ? name : "[\(name)]")
+        }
         return parts.joined(separator: " ")
     }
 

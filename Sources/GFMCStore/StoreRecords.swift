@@ -13,6 +13,9 @@ public struct StoredStudy: Equatable, Sendable {
     public let lastVersion: String
     /// Schema version of the file.
     public let schemaVersion: Int
+    /// SHA-256 of the study's trial-defining part (the study without its size: name, trials, widths,
+    /// precision); nil in a store written before it was recorded (`adoptStudy` fills it in).
+    public var trialDefinitionHash: String? = nil
 }
 
 /// A task taken out of circulation after too many failed attempts (it is reported, never retried

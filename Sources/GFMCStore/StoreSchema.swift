@@ -2,7 +2,9 @@
 ///
 /// ```sql
 /// study(key TEXT PRIMARY KEY, value TEXT)
-///     -- study_hash, resolved_study_json, gfmc_version_created, gfmc_version_last, schema_version
+///     -- study_hash, trial_definition_hash, resolved_study_json, gfmc_version_created, gfmc_version_last,
+///        schema_version (trial_definition_hash is added to older stores by StudyStore.adoptStudy),
+///        shard ("I/N" when the directory serves one shard of the study; absent otherwise)
 /// labels(id INTEGER PRIMARY KEY, text TEXT UNIQUE)     -- interned engine/method/stop-reason/worker texts
 /// builds(id INTEGER PRIMARY KEY, version TEXT, fingerprint TEXT, UNIQUE(version, fingerprint))
 /// bound_values(set_id INTEGER, position INTEGER, delta REAL, lemma34_bound REAL, lemma35_bound REAL,

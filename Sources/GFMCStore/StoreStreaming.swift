@@ -14,10 +14,11 @@ extension StudyStore {
     /// Calls `body` once per recorded width, in increasing width order, with that width's results sorted
     /// by trial index. Holds one width's results at a time (one cursor over the `(width, trial)` index).
     /// - Throws: `StoreError.corruptRecord` naming the first trial that does not decode; `body`'s errors.
-    public func forEachWidth(_ body: (Int, [TrialResult]) throws -> Void) throws {
+    /// Only the trials in `scope` are read (default: all).
+    public func forEachWidth(scope: TrialScope = .all, _ body: (Int, [TrialResult]) throws -> Void) throws {
         var width: Int?
         var group: [TrialResult] = []
-        try forEachResult { result in
+        try forEachResult(scope: scope) { result in
             if let w = width, w != result.id.width {
                 try body(w, group)
                 group.removeAll(keepingCapacity: true)
@@ -30,13 +31,49 @@ extension StudyStore {
 
     /// Number of converged trials whose measured rate and Theorem 3 rate are both finite and positive
     /// (the trials report.html's rate scatter can show).
-    public func countConvergedWithPositiveRates() throws -> Int {
+    /// Only trials in `scope` count (default: all).
+    public func countConvergedWithPositiveRates(scope: TrialScope = .all) throws -> Int {
         try requireCurrentSchema()
+        let extra = scope.conditions.map { " AND " + $0 }.joined()
         // NaN is stored as NULL (comparisons false); +inf compares above the largest finite double.
         return try connection.query("""
             SELECT count(*) FROM trials WHERE converged = 1
               AND measured_rate > 0 AND measured_rate <= 1.7976931348623157e308
-              AND theorem3_rate > 0 AND theorem3_rate <= 1.7976931348623157e308
-            """, operation: "count scatter trials").first?.first?.int ?? 0
+              AND theorem3_rate > 0 AND theorem3_rate <= 1.7976931348623157e308\(extra)
+            """, scope.bindings, operation: "count scatter trials").first?.first?.int ?? 0
+    }
+}
+
+/// Which stored trials a read covers: a study's own trials when the store also keeps trials outside it (after
+/// the study shrank, or trials of widths it no longer lists).
+public struct TrialScope: Equatable, Sendable {
+    /// Only these widths (nil: every width).
+    public var widths: [Int]?
+    /// Only trial indices below this (nil: every index).
+    public var trialsPerWidth: Int?
+
+    public init(widths: [Int]? = nil, trialsPerWidth: Int? = nil) {
+        self.widths = widths
+        self.trialsPerWidth = trialsPerWidth
+    }
+
+    /// Every stored trial.
+    public static let all = TrialScope()
+
+    /// Whether `trial` is in the scope.
+    public func contains(_ trial: TrialID) -> Bool {
+        (widths?.contains(trial.width) ?? true) && (trialsPerWidth.map { trial.index < $0 } ?? true)
+    }
+
+    /// SQL conditions on `trials` (joined with AND), their parameters in `bindings`.
+    var conditions: [String] {
+        var c: [String] = []
+        if let widths { c.append("width IN (" + Array(repeating: "?", count: widths.count).joined(separator: ", ") + ")") }
+        if trialsPerWidth != nil { c.append("trial < ?") }
+        return c
+    }
+
+    var bindings: [SQLValue] {
+        (widths ?? []).map { .integer(Int64($0)) } + (trialsPerWidth.map { [.integer(Int64($0))] } ?? [])
     }
 }

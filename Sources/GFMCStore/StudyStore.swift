@@ -141,7 +141,8 @@ public final class StudyStore {
         return StoredStudy(studyHash: hash, resolvedStudyJSON: values["resolved_study_json"] ?? "",
                            createdByVersion: values["gfmc_version_created"] ?? "",
                            lastVersion: values["gfmc_version_last"] ?? "",
-                           schemaVersion: Int(values["schema_version"] ?? "") ?? 0)
+                           schemaVersion: Int(values["schema_version"] ?? "") ?? 0,
+                           trialDefinitionHash: values["trial_definition_hash"])
     }
 
     func setStudyValue(_ key: String, _ value: String) throws {
@@ -272,13 +273,20 @@ public final class StudyStore {
     /// Calls `body` with every recorded result (at one width, or all widths when nil) in (width, trial)
     /// order, one at a time: memory does not grow with the store.
     /// - Throws: `StoreError.corruptRecord` naming the first trial that does not decode.
-    public func forEachResult(width: Int? = nil, _ body: (TrialResult) throws -> Void) throws {
+    /// Only the trials in `scope` are read (default: all).
+    public func forEachResult(width: Int? = nil, scope: TrialScope = .all, _ body: (TrialResult) throws -> Void) throws {
         try requireCurrentSchema()
-        let clause = width == nil ? "" : "WHERE width = ?"
+        var conditions = scope.conditions
+        var bindings = scope.bindings
+        if let width {
+            conditions.append("width = ?")
+            bindings.append(.integer(Int64(width)))
+        }
+        let clause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let statement = try SQLiteStatement(connection, """
             SELECT \(StoreSchema.resultColumns) FROM trials \(clause) ORDER BY width, trial
             """, operation: "read results")
-        try statement.bind(width.map { [.integer(Int64($0))] } ?? [])
+        try statement.bind(bindings)
         while try statement.step() {
             try body(try decodeRow(statement.row()))
         }
@@ -340,9 +348,11 @@ public final class StudyStore {
         return dictionaries.builds[id]
     }
 
-    /// Number of recorded trials.
-    public func count() throws -> Int {
-        try connection.query("SELECT count(*) FROM trials", operation: "count trials").first?.first?.int ?? 0
+    /// Number of recorded trials (in `scope`; default all).
+    public func count(scope: TrialScope = .all) throws -> Int {
+        let clause = scope.conditions.isEmpty ? "" : " WHERE " + scope.conditions.joined(separator: " AND ")
+        return try connection.query("SELECT count(*) FROM trials" + clause, scope.bindings, operation: "count trials")
+            .first?.first?.int ?? 0
     }
 
     /// Recorded and converged trial counts per width, by increasing width.

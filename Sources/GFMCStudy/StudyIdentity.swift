@@ -50,7 +50,7 @@ extension StudyDescription {
         return changes
     }
 
-    private static func diffValues(_ a: JSONValue?, _ b: JSONValue?, path: String, into changes: inout [String]) {
+    static func diffValues(_ a: JSONValue?, _ b: JSONValue?, path: String, into changes: inout [String]) {
         switch (a, b) {
         case (.object(let x)?, .object(let y)?):
             for key in Set(x.keys).union(y.keys).sorted() {

@@ -1,5 +1,6 @@
 import Foundation
 import GFMCApplication
+import GFMCModel
 import GFMCRuntime
 import GFMCStudy
 import GFMCTransport
@@ -11,7 +12,7 @@ struct CoordinatorCommand: GFMCCommand {
         let bind = Option.required("bind", short: "b", valueName: "ENDPOINT",
                                    help: "ZeroMQ endpoint to bind, e.g. tcp://*:5555.")
         let out = Option.string("out", short: "o", valueName: "DIR", help: "Run directory.",
-                                defaultValue: "runs/<name>-<hash>")
+                                defaultValue: "runs/<name>-<definition hash>[-shard-I-of-N]")
         let curveSecretKey = Option.string("curve-secret-key", valueName: "FILE",
                                            help: "The coordinator's CURVE secret key file (enables CURVE).")
         let authorizedKeys = Option.string("authorized-keys", valueName: "DIR_OR_FILE",
@@ -21,6 +22,8 @@ struct CoordinatorCommand: GFMCCommand {
         let keepRunning = Option.flag("keep-running", help: "Keep serving after the study is complete (until a signal).")
         let retryQuarantined = Option.flag("retry-quarantined",
                                            help: "Retry the trials an earlier run quarantined (otherwise they stay out).")
+        let shard = Option.shard(help: "Run only shard I of N (0-based): the trials whose index mod N is I; "
+                                 + "combine the shards' run directories with `gfmc merge`.")
         let lockWait = Option.double("lock-wait", valueName: "SECONDS",
                                      help: "Wait up to SECONDS for a coordinator still stopping to release the run directory.",
                                      defaultValue: "0", requirement: "a number of seconds from 0 to 86400",
@@ -31,11 +34,13 @@ struct CoordinatorCommand: GFMCCommand {
     static let configuration = CommandConfiguration(
         name: "coordinator",
         abstract: "Serve a study to workers on other machines (ZeroMQ ROUTER); resumable.",
-        usage: ["coordinator STUDY --bind ENDPOINT --out DIR [--curve-secret-key FILE --authorized-keys DIR_OR_FILE] [--insecure] [--keep-running] [--retry-quarantined] [--lock-wait SECONDS]"],
+        usage: ["coordinator STUDY --bind ENDPOINT --out DIR [--curve-secret-key FILE --authorized-keys DIR_OR_FILE] [--insecure] [--keep-running] [--retry-quarantined] [--shard I/N] [--lock-wait SECONDS]"],
         discussion: """
         Binds ENDPOINT (e.g. tcp://*:5555 with CURVE) and hands trials to every `gfmc worker` that connects (see \
         docs/protocol.md). The run directory works as for `gfmc run` (store, status.json, report files, lock; \
-        rerunning resumes; a changed study is refused with what changed). Exits when the study is complete \
+        rerunning resumes; a study of the same trial definition and another size grows or shrinks it, reusing \
+        every stored trial; a study whose trials are defined differently is refused with what changed). \
+        --shard I/N serves only the trials whose index mod N is I, as for `gfmc run`. Exits when the study is complete \
         unless --keep-running. SIGINT/SIGTERM/SIGHUP/SIGUSR1 stop cleanly and tell the workers to stop.
 
         A trial is quarantined only when it failed repeatedly on at least two distinct hosts (CURVE keys); \
@@ -69,6 +74,7 @@ struct CoordinatorCommand: GFMCCommand {
     let authorizedKeysPath: String?
     let keepRunning: Bool
     let retryQuarantined: Bool
+    let shard: TrialShard?
     let insecure: Bool
     let lockWaitSeconds: Double
 
@@ -80,6 +86,7 @@ struct CoordinatorCommand: GFMCCommand {
         authorizedKeysPath = try arguments[Self.options.authorizedKeys]
         keepRunning = try arguments[Self.options.keepRunning]
         retryQuarantined = try arguments[Self.options.retryQuarantined]
+        shard = try arguments[Self.options.shard]
         insecure = try arguments[Self.options.insecure]
         lockWaitSeconds = try arguments[Self.options.lockWait] ?? 0
         if authorizedKeysPath != nil && secretKeyPath == nil {
@@ -94,11 +101,15 @@ struct CoordinatorCommand: GFMCCommand {
         case .refused(let reason): throw CommandLineError.usage(reason)
         }
         let study = try StudyArgument.loadChecked(studyPath, context: context)
+        if shard != nil && study.precision != nil {
+            throw CommandLineError.usage("--shard is not available for a study with precision targets: it chooses "
+                                         + "its trials from the results as they come; run it whole")
+        }
         let curve = try Self.curveKeys(secretKey: secretKeyPath, authorized: authorizedKeysPath, context: context)
         if curve != nil && curve?.allowedWorkerKeys == nil {
             context.printError("gfmc coordinator: warning: CURVE without --authorized-keys admits any worker that knows the server's public key")
         }
-        let directory = RunDirectory(path: context.resolvePath(out ?? RunDirectory.defaultPath(for: study)))
+        let directory = RunDirectory(path: context.resolvePath(out ?? RunDirectory.defaultPath(for: study, shard: shard)))
         try directory.checkUsableAsOutput()
         let stop = StopFlag()
         let handlers = stop.installSignalHandlers(StopFlag.stopSignals + [SIGUSR1])
@@ -110,11 +121,13 @@ struct CoordinatorCommand: GFMCCommand {
         if let secretKeyPath { resume += " --curve-secret-key \(shellQuoted(secretKeyPath))" }
         if let authorizedKeysPath { resume += " --authorized-keys \(shellQuoted(authorizedKeysPath))" }
         if insecure { resume += " --insecure" }
+        if let shard { resume += " --shard \(shard)" }
         var session = RunDirectoryCoordinator(study: study, directory: directory, endpoint: bind, resumeCommand: resume,
                                               stop: stop, display: display)
         session.curve = curve
         session.keepRunning = keepRunning
         session.retryQuarantined = retryQuarantined
+        session.shard = shard
         session.lockWaitSeconds = lockWaitSeconds
         let endpointFile = EndpointFile(path: directory.endpointPath)
         session.onListening = { endpointFile.publish($0) }

@@ -1,5 +1,6 @@
 import Foundation
 import GFMCApplication
+import GFMCModel
 import GFMCRuntime
 import GFMCStudy
 
@@ -11,16 +12,18 @@ struct RunCommand: GFMCCommand {
                                  help: "Local worker processes (one engine thread each).",
                                  defaultValue: "the number of cores", in: 1...1024)
         let out = Option.string("out", short: "o", valueName: "DIR", help: "Run directory.",
-                                defaultValue: "runs/<name>-<hash>")
+                                defaultValue: "runs/<name>-<definition hash>[-shard-I-of-N]")
         let retryQuarantined = Option.flag("retry-quarantined",
                                            help: "Retry the trials an earlier run quarantined (otherwise they stay out).")
+        let shard = Option.shard(help: "Run only shard I of N (0-based): the trials whose index mod N is I; "
+                                 + "combine the shards' run directories with `gfmc merge`.")
     }
     static let options = Options()
 
     static let configuration = CommandConfiguration(
         name: "run",
         abstract: "Run a study on this machine: a coordinator and K local worker processes (resumable).",
-        usage: ["run [STUDY] [--workers K] [--out DIR] [--retry-quarantined]"],
+        usage: ["run [STUDY] [--workers K] [--out DIR] [--retry-quarantined] [--shard I/N]"],
         discussion: """
         Without STUDY, runs the embedded quick study (identical to configs/quick.json). The coordinator binds \
         tcp://127.0.0.1 on a free port and starts K worker processes (this executable, `gfmc worker`, \
@@ -31,10 +34,20 @@ struct RunCommand: GFMCCommand {
         printed on standard output.
 
         DIR must be new, empty (lost+found aside) or a gfmc run directory; another non-empty directory is \
-        refused before anything is written. The run directory (default runs/<study name>-<first 8 hex digits of the study hash>) holds the SQLite \
-        store study.sqlite, status.json, the report files and coordinator.lock. Running again on the same \
-        directory resumes: only missing trials run. A directory holding a different study is refused with the \
-        list of what changed. SIGINT/SIGTERM/SIGHUP stop cleanly: workers are told to stop, every accepted trial stays \
+        refused before anything is written. The run directory (default runs/<study name>-<first 8 hex digits of \
+        the trial definition hash>) holds the SQLite store study.sqlite, status.json, the report files and \
+        coordinator.lock. Running again on the same directory resumes: only missing trials run. A study that \
+        differs only in name, trials, widths or precision grows (or shrinks) the stored one: every stored trial \
+        is reused, only the missing ones run, and the report covers the study as now described. A study whose \
+        trials are defined differently (data, init, engine settings, seed, ...) is refused with the list of what \
+        changed.
+
+        --shard I/N runs only the trials whose index mod N is I (0-based; default directory \
+        runs/<name>-<hash>-shard-I-of-N), e.g. one shard per machine; `gfmc merge` combines the shards' run \
+        directories into one whose report equals that of the whole study run in one place. Not for studies with \
+        precision targets.
+
+        SIGINT/SIGTERM/SIGHUP stop cleanly: workers are told to stop, every accepted trial stays \
         in the store, a partial report is written, and the message says how to resume (rerun the same command).
 
         \(RunExitCode.helpText)
@@ -47,17 +60,23 @@ struct RunCommand: GFMCCommand {
     let workers: Int
     let out: String?
     let retryQuarantined: Bool
+    let shard: TrialShard?
 
     init(arguments: ParsedArguments) throws {
         studyPath = arguments.positional(0)
         workers = try arguments[Self.options.workers] ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
         out = try arguments[Self.options.out]
         retryQuarantined = try arguments[Self.options.retryQuarantined]
+        shard = try arguments[Self.options.shard]
     }
 
     func run(context: CommandContext) throws -> Int32 {
         let study = try StudyArgument.loadChecked(studyPath, context: context)
-        let directory = RunDirectory(path: context.resolvePath(out ?? RunDirectory.defaultPath(for: study)))
+        if shard != nil && study.precision != nil {
+            throw CommandLineError.usage("--shard is not available for a study with precision targets: it chooses "
+                                         + "its trials from the results as they come; run it whole")
+        }
+        let directory = RunDirectory(path: context.resolvePath(out ?? RunDirectory.defaultPath(for: study, shard: shard)))
         let stop = StopFlag()
         let handlers = stop.installSignalHandlers(StopFlag.stopSignals + [SIGUSR1])
         defer { withExtendedLifetime(handlers) {} }
@@ -78,10 +97,12 @@ struct RunCommand: GFMCCommand {
         var resume = "\(GFMCMain.toolName) run"
         if let studyPath { resume += " \(shellQuoted(studyPath))" }
         resume += " --workers \(workers) --out \(shellQuoted(directory.path))"
+        if let shard { resume += " --shard \(shard)" }
         var session = RunDirectoryCoordinator(
             study: study, directory: directory, endpoint: "tcp://127.0.0.1:0", resumeCommand: resume, stop: stop,
             display: display, onListening: { endpoint in pool.start(endpoint: endpoint) })
         session.retryQuarantined = retryQuarantined
+        session.shard = shard
         session.localWorkersOnly = true
         let code = session.run(context: context, commandName: "run")
         pool.finish(waitSeconds: 10)
