@@ -11,27 +11,28 @@ import Foundation
 ///
 /// `produce` need not be `Sendable`: it runs on exactly one other thread, which is joined before this function
 /// returns, and the calling thread does not touch what it captures in the meantime (it only runs `consume`).
-public func overlapped<Item: Sendable>(produce: (_ emit: (Item) throws -> Void) throws -> Void,
+/// It is `@escaping` only because the thread object may release it a moment after the join; it is never
+/// called again.
+public func overlapped<Item: Sendable>(produce: @escaping (_ emit: (Item) throws -> Void) throws -> Void,
                                        consume: (Item) throws -> Void) throws {
     let exchange = RendezvousExchange<Item>()
-    try withoutActuallyEscaping(produce) { produce in
-        let producer = UncheckedProducer(run: produce)
-        let thread = BackgroundThread<Void>("producer") {
-            defer { exchange.producerFinished() }
-            try producer.run { try exchange.hand($0) }
-        }
-        var consumerError: Error?
-        while let item = exchange.take() {
-            do { try consume(item) } catch {
-                consumerError = error
-                exchange.cancel()
-                break
-            }
-        }
-        let producerOutcome = thread.wait(seconds: .infinity)!
-        if let consumerError { throw consumerError }
-        try producerOutcome.get()
+    let producer = UncheckedProducer(run: produce)
+    let thread = BackgroundThread<Void>("producer") {
+        defer { exchange.producerFinished() }
+        try producer.run { try exchange.hand($0) }
     }
+    var consumerError: Error?
+    while let item = exchange.take() {
+        do { try consume(item) } catch {
+            consumerError = error
+            exchange.cancel()
+            break
+        }
+    }
+    // Joined before returning: nothing `produce` captured is touched after this.
+    let producerOutcome = thread.wait(seconds: .infinity)!
+    if let consumerError { throw consumerError }
+    try producerOutcome.get()
 }
 
 /// What the producer's `emit` throws once the consumer has failed.
@@ -40,7 +41,7 @@ public struct OverlappedCancelled: Error {
 }
 
 /// The producer closure, carried to its thread. `@unchecked Sendable`: see `overlapped` (one thread runs it,
-/// joined before the closure's lifetime ends).
+/// joined before `overlapped` returns).
 private struct UncheckedProducer<Item>: @unchecked Sendable {
     let run: ((Item) throws -> Void) throws -> Void
 }
