@@ -50,6 +50,8 @@ public struct CoordinatorCore: Sendable {
         var lastSent: Double
         /// Said goodbye but still finishing some tasks: gets no new tasks.
         var leaving = false
+        /// Position in join order (dispatch offers work in this order).
+        var joinOrder = 0
         var address: String { "\(announcement.host):\(announcement.pid)" }
     }
 
@@ -83,17 +85,19 @@ public struct CoordinatorCore: Sendable {
     private var workers: [WorkerID: WorkerState] = [:]
     /// Live workers in join order (dictionary order is not deterministic).
     private var workerOrder: [WorkerID] = []
-    /// Which workers the next `dispatch` looks at: every live worker after anything that can make queued
-    /// work available to a worker that could not take it before (work queued, a worker joined, left or is
-    /// leaving, a tick); otherwise only the workers that freed a credit since (accepted results). So handling
-    /// a result costs O(1), not O(live workers).
+    /// Which workers the next `dispatch` offers work to. Every live worker with a free credit is in
+    /// `hungryWorkers` (it had a free credit when the queue could not serve it) or `workersWithFreedCredit`
+    /// (it joined, or a result or a revoked lease freed a credit, since the last dispatch); a tick offers work
+    /// to every worker. So handling a message costs O(1) in the number of live workers, not O(workers).
     private var dispatchEveryWorker = true
     private var workersWithFreedCredit: [WorkerID] = []
-    /// Sum of the live workers' credits; nil when it must be recounted (a worker joined or left).
-    private var liveCreditsCache: Int?
-    /// Peers with a live worker that is not leaving; nil when it must be recounted (a worker joined, left
-    /// or is leaving).
-    private var livePeersCache: Set<String>?
+    private var hungryWorkers: Set<WorkerID> = []
+    /// Join order of the live workers (dispatch offers work in this order).
+    private var nextJoinOrder = 0
+    /// Sum of the live workers' credits (kept as workers join, leave and gain credits).
+    private var liveCredits = 0
+    /// Live workers that are not leaving, per peer (a peer with none is absent).
+    private var livePeerWorkers: [String: Int] = [:]
     private var leases: [TaskID: Lease] = [:]
     /// Tasks of this core taken back without an accepted result, by serial. A task of this epoch with a
     /// serial ≤ `nextSerial` that is neither leased nor revoked was completed (one bit per task issued).
@@ -298,7 +302,6 @@ public struct CoordinatorCore: Sendable {
         let new = trials.subtracting(known)
         known.formUnion(new)
         fresh.insert(contentsOf: new)
-        dispatchEveryWorker = true
         dispatch(now: now, into: &out)
         checkComplete(now: now, into: &out)
         return finish(out, now: now)
@@ -345,11 +348,15 @@ public struct CoordinatorCore: Sendable {
         }
         let slots = announcement.slots >= 1 ? announcement.slots : announcement.credits
         let cap = min(announcement.credits, slots, settings.maxCreditsPerWorker)
-        workers[worker] = WorkerState(announcement: announcement, peer: peer, creditCap: cap,
-                                      credits: min(cap, settings.initialCredits), lastHeard: now, lastSent: now)
-        dispatchEveryWorker = true
-        liveCreditsCache = nil
-        livePeersCache = nil
+        if let previous = workers[worker] { forget(previous) }
+        var state = WorkerState(announcement: announcement, peer: peer, creditCap: cap,
+                                credits: min(cap, settings.initialCredits), lastHeard: now, lastSent: now)
+        nextJoinOrder += 1
+        state.joinOrder = nextJoinOrder
+        workers[worker] = state
+        liveCredits += state.credits
+        livePeerWorkers[peer, default: 0] += 1
+        workersWithFreedCredit.append(worker)
         out.append(.send(to: worker, .welcome(StudyWelcome(studyHash: study.hash, studyJSON: study.json))))
     }
 
@@ -384,7 +391,7 @@ public struct CoordinatorCore: Sendable {
         if let state = workers[worker] {
             workers[worker]!.tasksCompleted += 1
             workers[worker]!.credits = min(state.creditCap, state.credits + 1)
-            if state.credits < state.creditCap, let live = liveCreditsCache { liveCreditsCache = live + 1 }
+            if state.credits < state.creditCap { liveCredits += 1 }
             workersWithFreedCredit.append(worker)
             peers[state.peer, default: PeerRecord()].tasksCompleted += 1
         }
@@ -449,9 +456,8 @@ public struct CoordinatorCore: Sendable {
     private mutating func handleGoodbye(_ worker: WorkerID, _ goodbye: WorkerGoodbye, now: Double,
                                         into out: inout [Directive]) {
         guard let state = workers[worker] else { return }
+        if !state.leaving { removeLivePeerWorker(state.peer) }
         workers[worker]!.leaving = true
-        dispatchEveryWorker = true
-        livePeersCache = nil
         let keep = Set(goodbye.finishingTaskIDs)
         var returned = 0
         for task in state.leases.sorted() where !keep.contains(task) {
@@ -477,7 +483,7 @@ public struct CoordinatorCore: Sendable {
         leases[lease.taskID] = nil
         workers[lease.worker]?.leases.remove(lease.taskID)
         revokedSerials.insert(lease.taskID.serial)
-        dispatchEveryWorker = true
+        if workers[lease.worker] != nil { workersWithFreedCredit.append(lease.worker) }
         requeues += 1
         let peer = workers[lease.worker]?.peer ?? "?"
         let failure: String?
@@ -563,11 +569,21 @@ public struct CoordinatorCore: Sendable {
     }
 
     private mutating func removeWorker(_ worker: WorkerID) {
+        if let state = workers[worker] { forget(state) }
         workers[worker] = nil
         workerOrder.removeAll { $0 == worker }
-        dispatchEveryWorker = true
-        liveCreditsCache = nil
-        livePeersCache = nil
+        hungryWorkers.remove(worker)
+    }
+
+    /// Takes a session out of the running totals (before it is removed or replaced).
+    private mutating func forget(_ state: WorkerState) {
+        liveCredits -= state.credits
+        if !state.leaving { removeLivePeerWorker(state.peer) }
+    }
+
+    private mutating func removeLivePeerWorker(_ peer: String) {
+        let remaining = (livePeerWorkers[peer] ?? 1) - 1
+        livePeerWorkers[peer] = remaining > 0 ? remaining : nil
     }
 
     private mutating func reject(_ worker: WorkerID, _ rejection: Rejection, into out: inout [Directive]) {
@@ -579,17 +595,25 @@ public struct CoordinatorCore: Sendable {
 
     /// Hands out tasks round-robin (one per worker per round, in join order) while credits and work remain.
     private mutating func dispatch(now: Double, into out: inout [Directive]) {
+        defer {
+            dispatchEveryWorker = false
+            workersWithFreedCredit.removeAll(keepingCapacity: true)
+        }
+        guard !(fresh.isEmpty && retry.isEmpty) else {
+            // Nothing to hand out: remember who could take work when some is queued.
+            for worker in workersWithFreedCredit where workers[worker] != nil { hungryWorkers.insert(worker) }
+            if dispatchEveryWorker { hungryWorkers.formUnion(workerOrder) }
+            return
+        }
         let candidates: [WorkerID]
         if dispatchEveryWorker {
             candidates = workerOrder
         } else {
-            var seen = Set<WorkerID>()
-            candidates = workersWithFreedCredit.filter { seen.insert($0).inserted }
+            var offered = hungryWorkers
+            offered.formUnion(workersWithFreedCredit)
+            candidates = offered.compactMap { worker in workers[worker].map { (worker, $0.joinOrder) } }
+                .sorted { $0.1 < $1.1 }.map(\.0)
         }
-        dispatchEveryWorker = false
-        workersWithFreedCredit.removeAll(keepingCapacity: true)
-        if liveCreditsCache == nil { liveCreditsCache = workerOrder.reduce(0) { $0 + (workers[$1]?.credits ?? 0) } }
-        if livePeersCache == nil { livePeersCache = livePeers() }
         var progress = true
         while progress, !(fresh.isEmpty && retry.isEmpty) {
             progress = false
@@ -597,6 +621,13 @@ public struct CoordinatorCore: Sendable {
                 guard let state = workers[worker], !state.leaving, state.leases.count < state.credits,
                       !(fresh.isEmpty && retry.isEmpty) else { continue }
                 if issueTask(to: worker, now: now, into: &out) { progress = true }
+            }
+        }
+        for worker in candidates {
+            if let state = workers[worker], !state.leaving, state.leases.count < state.credits {
+                hungryWorkers.insert(worker)
+            } else {
+                hungryWorkers.remove(worker)
             }
         }
     }
@@ -609,13 +640,13 @@ public struct CoordinatorCore: Sendable {
         let peer = workers[worker]?.peer ?? "?"
         var single: TrialID?
         if !retry.isEmpty {
-            let live = livePeersCache ?? livePeers()
-            let otherLivePeers = live.count - (live.contains(peer) ? 1 : 0)
+            let live = livePeerWorkers
+            let otherLivePeers = live.count - (live[peer] != nil ? 1 : 0)
             single = retry.popFirst(where: { trial in
                 let failedOn = Set((failures[trial] ?? []).compactMap(\.peer))
                 // Leave it to another live peer it has not failed on, if there is one: take it here only if
                 // it has not failed on this peer, or it has failed on every other live peer.
-                return !failedOn.contains(peer) || failedOn.filter { $0 != peer && live.contains($0) }.count == otherLivePeers
+                return !failedOn.contains(peer) || failedOn.filter { $0 != peer && live[$0] != nil }.count == otherLivePeers
             })
         }
         if let single {
@@ -642,11 +673,6 @@ public struct CoordinatorCore: Sendable {
         return true
     }
 
-    /// Peers of the live workers that are not leaving.
-    private func livePeers() -> Set<String> {
-        Set(workerOrder.compactMap { workers[$0].flatMap { $0.leaving ? nil : $0.peer } })
-    }
-
     /// Trials per task at a width: `targetTaskSeconds` / measured seconds per trial (or
     /// `initialTrialsPerTask` before any measurement), clamped to [min, max], and near the end of the
     /// queue at most ⌈queued / live credits⌉ so the last trials spread over all workers.
@@ -657,7 +683,6 @@ public struct CoordinatorCore: Sendable {
         } else {
             size = Double(settings.initialTrialsPerTask)
         }
-        let liveCredits = liveCreditsCache ?? workerOrder.reduce(0) { $0 + (workers[$1]?.credits ?? 0) }
         if liveCredits > 0 {
             size = min(size, (Double(fresh.count) / Double(liveCredits)).rounded(.up))
         }
