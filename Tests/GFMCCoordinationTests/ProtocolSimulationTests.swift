@@ -83,6 +83,8 @@ struct ProtocolSimulationTests {
         let report = simulation.run()
         #expect(!report.invariantsHold)
         #expect(report.violations.contains { $0.contains("persisted twice") }, "\(report.violations)")
+        // A violation names the seed and the step, so the run can be replayed to it.
+        #expect(report.violations.first?.hasPrefix("seed \(report.seed), step ") == true, "\(report.violations)")
     }
 
     @Test("a core whose credit accounting is off by one is caught")

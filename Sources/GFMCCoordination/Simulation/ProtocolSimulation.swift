@@ -132,6 +132,8 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     /// How long after completion the coordinator answers every worker message with `shutdown`.
     static var farewellSeconds: Double { 60 }
     private var violations: [String] = []
+    /// Events handled so far (a violation names the step it was found at; the seed replays it).
+    private var step = 0
     private var report: SimulationReport
 
     /// - Parameter coordinator: a core for the study `trials` of width 4, indices 0..<settings.trials, whose
@@ -165,13 +167,12 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     public mutating func run() -> SimulationReport {
         for slot in 0..<settings.workers { schedule(random.uniform(0, 0.5), .start(slot: slot)) }
         schedule(0.1, .coordinatorTick)
-        var steps = 0
         while let next = popNext() {
             guard next.time <= settings.timeLimit else { break }
             now = max(now, next.time)
+            step += 1
             handle(next.event)
             checkInvariants()
-            steps += 1
             if shuttingDown && (workers.isEmpty || now > completedAt + Self.farewellSeconds) { break }
         }
         if !complete { violate("the study did not complete within \(settings.timeLimit) simulated seconds") }
@@ -400,7 +401,9 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     }
 
     private mutating func violate(_ what: String) {
-        if violations.count < 1000 { violations.append("t=\(Double(Int(now * 1000)) / 1000) s: \(what)") }
+        if violations.count < 1000 {
+            violations.append("seed \(settings.seed), step \(step), t=\(Double(Int(now * 1000)) / 1000) s: \(what)")
+        }
     }
 
     // MARK: Queue
