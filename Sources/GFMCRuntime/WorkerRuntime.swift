@@ -5,17 +5,7 @@ import GFMCConcurrency
 import GFMCTransport
 
 /// CURVE settings of a worker: the coordinator's public key and this worker's key pair (Z85).
-public struct WorkerCurveKeys: Sendable {
-    public var serverPublicKey: String
-    public var publicKey: String
-    public var secretKey: String
-
-    public init(serverPublicKey: String, publicKey: String, secretKey: String) {
-        self.serverPublicKey = serverPublicKey
-        self.publicKey = publicKey
-        self.secretKey = secretKey
-    }
-}
+public typealias WorkerCurveKeys = ZMQDealerTransport.CurveClientKeys
 
 /// Everything `WorkerRuntime.run` needs. Times are seconds.
 public struct WorkerOptions: Sendable {
@@ -99,8 +89,7 @@ public enum WorkerRuntime {
         let transport = try ZMQDealerTransport(
             endpoint: options.endpoint, routingID: Array("\(prefix.prefix(200))-\(suffix)".utf8),
             maxMessageBytes: options.maxBodyBytes + 4096,
-            curve: options.curve.map { ZMQDealerTransport.CurveClientKeys(
-                serverPublicKey: $0.serverPublicKey, publicKey: $0.publicKey, secretKey: $0.secretKey) })
+            curve: options.curve)
         return try run(options, transport: transport)
     }
 
