@@ -65,6 +65,31 @@ struct ProtocolSimulationTests {
         #expect(report.crashes + report.partitions + report.stops > 0)
     }
 
+    @Test("the coordinator crashes and a new one starts on the store: every invariant holds", arguments: [11, 12, 13, 14] as [UInt64])
+    func coordinatorRestartsHold(seed: UInt64) throws {
+        var settings = SimulationSettings(workers: Int(seed % 3) + 2, trials: 3000, seed: seed)
+        settings.meanSecondsBetweenCoordinatorCrashes = 4
+        let report = try ProtocolSimulation.run(settings)
+        #expect(report.coordinatorCrashes > 0, "the coordinator never crashed")
+        #expect(report.invariantsHold, "\(report.violations)")
+        #expect(report.studyComplete && report.trialsPersisted == 3000)
+    }
+
+    @Test("a coordinator that restarts without its store (every trial pending again) is caught: trials persisted twice")
+    func catchesRestartWithoutStore() throws {
+        var settings = SimulationSettings(workers: 3, trials: 2000, seed: 21)
+        settings.meanSecondsBetweenCoordinatorCrashes = 4
+        let everyTrial = ProtocolSimulation<CoordinatorCore>.trials(2000)
+        var simulation = try ProtocolSimulation(settings: settings, coordinator: core(trials: 2000, seed: 21)) { _, epoch, now in
+            try CoordinatorCore(study: StudyIdentity(hash: "simulated-study", json: "{}"), pendingTrials: everyTrial,
+                                settings: ProtocolSimulation<CoordinatorCore>.coordinatorSettings, epoch: epoch, now: now)
+        }
+        let report = simulation.run()
+        #expect(report.coordinatorCrashes > 0)
+        #expect(!report.invariantsHold)
+        #expect(report.violations.contains { $0.contains("persisted twice") }, "\(report.violations)")
+    }
+
     @Test("a seed replays the same run")
     func deterministic() throws {
         let settings = SimulationSettings(workers: 3, trials: 800, seed: 42)

@@ -19,7 +19,8 @@ struct SimulateCommand: GFMCCommand {
         abstract: "Check the protocol cores against each other on a lossy simulated network.",
         discussion: """
         Messages are lost (2 %), delivered twice (2 %) and delayed 1–80 ms (so they overtake each other); worker
-        links are partitioned for 0.5–8 s; workers crash and are stopped (SIGTERM) and are replaced. After every
+        links are partitioned for 0.5–8 s; workers crash and are stopped (SIGTERM) and are replaced; the
+        coordinator crashes up to 3 times and a new one starts on the surviving store 0.2–3 s later. After every
         step the simulation checks that no trial is persisted twice, that a result is accepted only from the
         worker holding the task's lease and for exactly its trials, that no worker holds more tasks than its
         credits and computes more jobs than its slots; at the end, that every trial was persisted. Exit status
@@ -52,7 +53,8 @@ struct SimulateCommand: GFMCCommand {
             \(report.workers) workers, \(report.trials) trials, seed \(report.seed): \(report.trialsPersisted) persisted in \
             \(String(format: "%.1f", report.simulatedSeconds)) simulated s (\(String(format: "%.2f", report.wallSeconds)) s real)
             \(report.messages) messages, \(report.messagesLost) lost, \(report.duplicatesDelivered) delivered twice; \
-            \(report.crashes) crashes, \(report.partitions) partitions, \(report.stops) stops
+            \(report.crashes) worker crashes, \(report.coordinatorCrashes) coordinator crashes and restarts, \
+            \(report.partitions) partitions, \(report.stops) stops
             invariants \(report.invariantsHold ? "hold" : "VIOLATED")
             """)
             for violation in report.violations { context.print("  \(violation)") }

@@ -25,6 +25,12 @@ public struct SimulationSettings: Sendable, Equatable {
     /// Compute time of one trial (uniform) and of a study preparation (uniform). Defaults 10–150 ms, 0–2 s.
     public var secondsPerTrial: ClosedRange<Double> = 0.01...0.15
     public var preparationSeconds: ClosedRange<Double> = 0...2
+    /// Coordinator crashes (the process dies; its store survives and a new coordinator process starts on it after
+    /// `coordinatorDowntime`): mean time between them and most in a run. Defaults 40 s and 3. Only where the
+    /// simulation can build a new coordinator (`ProtocolSimulation.run(_:)`, the real core).
+    public var meanSecondsBetweenCoordinatorCrashes = 40.0
+    public var maxCoordinatorCrashes = 3
+    public var coordinatorDowntime: ClosedRange<Double> = 0.2...3
     /// Simulated time after which the run is abandoned (the completion invariant then fails). Default 24 h.
     public var timeLimit = 86_400.0
 
@@ -58,6 +64,8 @@ public struct SimulationReport: Codable, Equatable, Sendable {
     /// Distinct trials persisted.
     public var trialsPersisted: Int
     public var crashes: Int
+    /// Coordinator crashes, each followed by a restart on the surviving store.
+    public var coordinatorCrashes: Int
     public var partitions: Int
     public var stops: Int
     /// Messages delivered a second time by the network.
@@ -77,7 +85,9 @@ public struct SimulationReport: Codable, Equatable, Sendable {
 
 /// Runs `CoordinatorCore` (or a variant) and `WorkerCore`s against each other on a simulated clock over a
 /// simulated network that loses, duplicates, delays and reorders messages, partitions links, crashes and
-/// stops workers (replacing them) — all driven by one seed. Messages travel as encoded frames (`WireCodec`).
+/// stops workers (replacing them), and crashes the coordinator (a new one starts on the surviving store, with a
+/// new epoch, knowing only the persisted trials) — all driven by one seed. Messages travel as encoded frames
+/// (`WireCodec`).
 ///
 /// Invariants, checked after every step:
 /// * every trial is persisted at most once, and only trials of the study;
@@ -98,6 +108,8 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
         case heal(WorkerID)
         case stop(slot: Int)
         case start(slot: Int)
+        case coordinatorCrash
+        case coordinatorRestart
     }
 
     private typealias Scheduled = EventQueue<Event>.Entry
@@ -112,6 +124,10 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
 
     private let settings: SimulationSettings
     private var coordinator: Coordinator
+    /// Builds the coordinator that starts after a crash: the study's trials not yet persisted, a new epoch, the
+    /// time. nil: the coordinator never crashes.
+    private let restartCoordinator: ((_ pending: [TrialID], _ epoch: UInt64, _ now: Double) throws -> Coordinator)?
+    private var coordinatorDown = false
     private var random: SimulationRandom
     private let codec = WireCodec()
     private var now = 0.0
@@ -138,15 +154,21 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
 
     /// - Parameter coordinator: a core for the study `trials` of width 4, indices 0..<settings.trials, whose
     ///   clock starts at 0 (see `ProtocolSimulation.run(_:)` for the real one).
-    public init(settings: SimulationSettings, coordinator: Coordinator) throws(SimulationSettingsError) {
+    ///   - restartCoordinator: builds the coordinator that starts after a coordinator crash (pending trials,
+    ///     epoch, time); nil (the default) for a coordinator that never crashes.
+    public init(settings: SimulationSettings, coordinator: Coordinator,
+                restartCoordinator: ((_ pending: [TrialID], _ epoch: UInt64, _ now: Double) throws -> Coordinator)? = nil)
+        throws(SimulationSettingsError) {
         try settings.validate()
         self.settings = settings
         self.coordinator = coordinator
+        self.restartCoordinator = restartCoordinator
         random = SimulationRandom(seed: settings.seed)
         slots = Array(repeating: nil, count: settings.workers)
         allTrials = Set((0..<settings.trials).map { TrialID(width: 4, index: $0) })
         report = SimulationReport(seed: settings.seed, workers: settings.workers, trials: settings.trials,
-                                  trialsPersisted: 0, crashes: 0, partitions: 0, stops: 0, duplicatesDelivered: 0,
+                                  trialsPersisted: 0, crashes: 0, coordinatorCrashes: 0, partitions: 0, stops: 0,
+                                  duplicatesDelivered: 0,
                                   messagesLost: 0, messages: 0, simulatedSeconds: 0, studyComplete: false,
                                   invariantsHold: true, violations: [], wallSeconds: 0)
     }
@@ -167,6 +189,9 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     public mutating func run() -> SimulationReport {
         for slot in 0..<settings.workers { schedule(random.uniform(0, 0.5), .start(slot: slot)) }
         schedule(0.1, .coordinatorTick)
+        if restartCoordinator != nil, settings.maxCoordinatorCrashes > 0 {
+            schedule(random.exponential(mean: settings.meanSecondsBetweenCoordinatorCrashes), .coordinatorCrash)
+        }
         while let next = popNext() {
             guard next.time <= settings.timeLimit else { break }
             now = max(now, next.time)
@@ -195,9 +220,32 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
             guard !shuttingDown, slots[slot] == nil else { return }
             startWorker(slot: slot)
         case .coordinatorTick:
-            executeCoordinator(coordinator.onTick(now: now))
+            if !coordinatorDown { executeCoordinator(coordinator.onTick(now: now)) }
             if !shuttingDown { schedule(now + 0.1, .coordinatorTick) }
+        case .coordinatorCrash:
+            guard !shuttingDown, !coordinatorDown, report.coordinatorCrashes < settings.maxCoordinatorCrashes else { return }
+            report.coordinatorCrashes += 1
+            coordinatorDown = true
+            leases.removeAll()  // the dead process's leases: no result for them may be accepted any more
+            schedule(now + random.uniform(settings.coordinatorDowntime.lowerBound, settings.coordinatorDowntime.upperBound),
+                     .coordinatorRestart)
+        case .coordinatorRestart:
+            guard let restartCoordinator else { return }
+            let pending = allTrials.subtracting(persisted).sorted()
+            let epoch = (settings.seed &+ UInt64(report.coordinatorCrashes) &* 0x9E37_79B9_7F4A_7C15) | 1
+            do {
+                coordinator = try restartCoordinator(pending, epoch, now)
+            } catch {
+                violate("the coordinator could not restart: \(error)")
+                return
+            }
+            coordinatorDown = false
+            schedule(now + random.exponential(mean: settings.meanSecondsBetweenCoordinatorCrashes), .coordinatorCrash)
         case .toCoordinator(let from, let frames, _):
+            if coordinatorDown {
+                report.messagesLost += 1  // nobody listens while the coordinator is down
+                return
+            }
             guard let message = try? codec.decode(frames) else {
                 violate("the coordinator could not decode a message from \(from)")
                 return
@@ -428,7 +476,10 @@ extension ProtocolSimulation where Coordinator == CoordinatorCore {
         } catch {
             throw SimulationSettingsError(message: "\(error)")
         }
-        var simulation = try ProtocolSimulation(settings: settings, coordinator: core)
+        let study = StudyIdentity(hash: "simulated-study", json: "{}")
+        var simulation = try ProtocolSimulation(settings: settings, coordinator: core) { pending, epoch, now in
+            try CoordinatorCore(study: study, pendingTrials: pending, settings: coordinatorSettings, epoch: epoch, now: now)
+        }
         return simulation.run()
     }
 }
