@@ -225,7 +225,10 @@ private struct CoordinatorLoop {
             let commitDue = commits.secondsUntilDue(now: clock.now()).map { Int(($0 * 1000).rounded(.up)) }
             let readable = try poller.readable(timeoutMilliseconds: min(tickMilliseconds, commitDue ?? tickMilliseconds))
             if !readable.isEmpty { try receiveWaiting(limit: 10_000) }
-            if readable.isEmpty || commits.isDue(now: clock.now()) { try commitPending() }
+            // Commit once nothing more is waiting: the batch is what arrived while the last commit and these
+            // messages were being handled (under load that is many results per fsync; a lone worker is not kept
+            // waiting for the delay). `maxDelaySeconds` bounds the wait inside a long burst.
+            try commitPending()
             if clock.now() - lastTick >= options.tickInterval { try tick() }
             try reportSendFailures()
         }
