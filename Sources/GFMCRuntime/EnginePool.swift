@@ -24,11 +24,14 @@ final class EnginePool: @unchecked Sendable {
     private var queue: [Job] = []
     private var completions: [Completion] = []
     private var stopping = false
+    /// Engine threads that have not left their loop yet.
+    private var liveThreads = 0
     private let onCompletion: @Sendable () -> Void
 
     /// Starts `slots` engine threads (8 MiB stacks, for LAPACK).
     init(slots: Int, onCompletion: @escaping @Sendable () -> Void) {
         self.onCompletion = onCompletion
+        liveThreads = slots
         for slot in 0..<slots {
             let thread = Thread { [self] in self.engineLoop() }
             thread.name = "gfmc-engine-\(slot)"
@@ -52,16 +55,25 @@ final class EnginePool: @unchecked Sendable {
         }
     }
 
-    /// Asks the threads to exit after their current job; does not wait.
+    /// Asks the threads to exit after their current job and waits until they have. The process must not
+    /// exit while an engine thread is inside OpenBLAS: its exit-time teardown would pull the library's state
+    /// from under the running job (a crash). A job is one task, about a second by the coordinator's sizing.
     func stop() {
         condition.withLock {
             stopping = true
             queue.removeAll()
             condition.broadcast()
+            while liveThreads > 0 { condition.wait() }
         }
     }
 
     private func engineLoop() {
+        defer {
+            condition.withLock {
+                liveThreads -= 1
+                condition.broadcast()
+            }
+        }
         while true {
             let job: Job? = condition.withLock {
                 while queue.isEmpty && !stopping { condition.wait() }
