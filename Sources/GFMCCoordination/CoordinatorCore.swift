@@ -601,8 +601,9 @@ public struct CoordinatorCore: Sendable {
         }
         guard !(fresh.isEmpty && retry.isEmpty) else {
             // Nothing to hand out: remember who could take work when some is queued.
-            for worker in workersWithFreedCredit where workers[worker] != nil { hungryWorkers.insert(worker) }
-            if dispatchEveryWorker { hungryWorkers.formUnion(workerOrder) }
+            for worker in (dispatchEveryWorker ? workerOrder : workersWithFreedCredit) where hasFreeCredit(worker) {
+                hungryWorkers.insert(worker)
+            }
             return
         }
         let candidates: [WorkerID]
@@ -618,18 +619,19 @@ public struct CoordinatorCore: Sendable {
         while progress, !(fresh.isEmpty && retry.isEmpty) {
             progress = false
             for worker in candidates {
-                guard let state = workers[worker], !state.leaving, state.leases.count < state.credits,
-                      !(fresh.isEmpty && retry.isEmpty) else { continue }
+                guard hasFreeCredit(worker), !(fresh.isEmpty && retry.isEmpty) else { continue }
                 if issueTask(to: worker, now: now, into: &out) { progress = true }
             }
         }
         for worker in candidates {
-            if let state = workers[worker], !state.leaving, state.leases.count < state.credits {
-                hungryWorkers.insert(worker)
-            } else {
-                hungryWorkers.remove(worker)
-            }
+            if hasFreeCredit(worker) { hungryWorkers.insert(worker) } else { hungryWorkers.remove(worker) }
         }
+    }
+
+    /// A live worker that is not leaving and holds fewer tasks than its credits.
+    private func hasFreeCredit(_ worker: WorkerID) -> Bool {
+        guard let state = workers[worker] else { return false }
+        return !state.leaving && state.leases.count < state.credits
     }
 
     /// Leases the next task to `worker`: a retried trial first (one that has not failed on the worker's

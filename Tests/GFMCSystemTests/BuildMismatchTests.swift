@@ -14,13 +14,8 @@ extension SystemTests {
             let study = TestStudy(name: "systest-build", widths: [10, 40], trials: 50)
             let harness = try Harness("build-mismatch")
             defer { harness.cleanup() }
-            let studyPath = try study.write(into: harness.directory.path)
-            let port = try freeLoopbackPort()
-            let endpoint = "tcp://127.0.0.1:\(port)"
-            let out = harness.directory.file("run")
-            let coordinator = try harness.gfmc.coordinator(study: studyPath, bind: endpoint, out: out)
-            let up = await harness.waitForStatus(of: out, timeout: 60) { _ in true }
-            try #require(up != nil && coordinator.isRunning, "the coordinator never came up:\n\(coordinator.describe())")
+            let listening = try await harness.startListeningCoordinator(study)
+            let (coordinator, endpoint, out) = (listening.process, listening.endpoint, listening.out)
 
             let bogus = "nf1-00000000deadbeef"
             let other = try harness.group.start(

@@ -11,15 +11,10 @@ extension SystemTests {
             let harness = try Harness("hostile")
             defer { harness.cleanup() }
 
-            let studyPath = try study.write(into: harness.directory.path)
-            let port = try freeLoopbackPort()
-            let endpoint = "tcp://127.0.0.1:\(port)"
-            let out = harness.directory.file("run")
-            let coordinator = try harness.gfmc.coordinator(study: studyPath, bind: endpoint, out: out)
             // The attack comes before any real worker, so it cannot race the study's end: whatever the machine's
             // speed, the coordinator must then still be alive and serving.
-            let listening = await harness.waitForStatus(of: out, timeout: 60) { _ in true }
-            try #require(listening != nil && coordinator.isRunning, "the coordinator never came up:\n\(coordinator.describe())")
+            let listening = try await harness.startListeningCoordinator(study)
+            let (coordinator, port, endpoint, out) = (listening.process, listening.port, listening.endpoint, listening.out)
 
             // Raw TCP: garbage instead of ZMTP, truncated greetings, frames announcing 2^40 bytes, cut frames.
             let rawClient = try harness.group.start(
@@ -65,13 +60,8 @@ extension SystemTests {
             let study = SharedStudies.twoThousand
             let harness = try Harness("oversized-ready")
             defer { harness.cleanup() }
-            let studyPath = try study.write(into: harness.directory.path)
-            let port = try freeLoopbackPort()
-            let endpoint = "tcp://127.0.0.1:\(port)"
-            let out = harness.directory.file("run")
-            let coordinator = try harness.gfmc.coordinator(study: studyPath, bind: endpoint, out: out)
-            let up = await harness.waitForStatus(of: out, timeout: 60) { _ in true }
-            try #require(up != nil && coordinator.isRunning, "the coordinator never came up:\n\(coordinator.describe())")
+            let listening = try await harness.startListeningCoordinator(study)
+            let (coordinator, port, endpoint, out) = (listening.process, listening.port, listening.endpoint, listening.out)
             let storeBefore = Self.storeBytes(out)
             let logBefore = Self.fileBytes(coordinator.logPath)
 
@@ -128,13 +118,8 @@ extension SystemTests {
             let reference = try await ReferenceRuns.shared.trials(of: study)
             let harness = try Harness("fake-swarm")
             defer { harness.cleanup() }
-            let studyPath = try study.write(into: harness.directory.path)
-            let port = try freeLoopbackPort()
-            let endpoint = "tcp://127.0.0.1:\(port)"
-            let out = harness.directory.file("run")
-            let coordinator = try harness.gfmc.coordinator(study: studyPath, bind: endpoint, out: out)
-            let up = await harness.waitForStatus(of: out, timeout: 60) { _ in true }
-            try #require(up != nil && coordinator.isRunning, "the coordinator never came up:\n\(coordinator.describe())")
+            let listening = try await harness.startListeningCoordinator(study)
+            let (coordinator, port, endpoint, out) = (listening.process, listening.port, listening.endpoint, listening.out)
 
             let swarm = try harness.group.start(
                 name: "fake-worker-swarm", executable: "/usr/bin/env",

@@ -57,3 +57,30 @@ final class Harness: @unchecked Sendable {
         return reached
     }
 }
+
+/// A coordinator started by `Harness.startListeningCoordinator`: its process, loopback endpoint and run
+/// directory (`run` in the harness directory).
+struct ListeningCoordinator {
+    let process: ChildProcess
+    let port: Int
+    let endpoint: String
+    let out: String
+}
+
+extension Harness {
+    /// Writes `study`, starts `gfmc coordinator` on a free loopback port and returns once it reports a status
+    /// (it listens), before any worker joins.
+    /// - Throws: `SystemTestError` with the coordinator's output when it never comes up within 60 s.
+    func startListeningCoordinator(_ study: TestStudy) async throws -> ListeningCoordinator {
+        let studyPath = try study.write(into: directory.path)
+        let port = try freeLoopbackPort()
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        let out = directory.file("run")
+        let coordinator = try gfmc.coordinator(study: studyPath, bind: endpoint, out: out)
+        let up = await waitForStatus(of: out, timeout: 60) { _ in true }
+        guard up != nil, coordinator.isRunning else {
+            throw SystemTestError("the coordinator never came up:\n\(coordinator.describe())")
+        }
+        return ListeningCoordinator(process: coordinator, port: port, endpoint: endpoint, out: out)
+    }
+}
