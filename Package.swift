@@ -37,7 +37,7 @@ let package = Package(
         // The coordinator's protocol state machine and wire format: pure, no I/O.
         .target(name: "GFMCCoordination", dependencies: ["GFMCModel"]),
         // Aggregation and report artifacts (pure: builds text and bytes, the caller writes them).
-        .target(name: "GFMCReport", dependencies: ["GFMCModel", "GFMCStatistics"]),
+        .target(name: "GFMCReport", dependencies: ["GFMCConcurrency", "GFMCModel", "GFMCStatistics"]),
         // I/O: sockets, the SQLite store, the runtimes that drive the cores.
         .target(name: "GFMCTransport", dependencies: ["CZeroMQ"]),
         .target(name: "GFMCStore", dependencies: ["CSQLite", "GFMCModel"]),

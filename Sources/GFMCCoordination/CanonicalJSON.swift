@@ -1,3 +1,5 @@
+import GFMCModel
+
 /// Writing and reading the canonical JSON text of `GFMCJSON` (sorted keys, no whitespace, finite doubles in
 /// Swift's shortest round-trip form with a trailing ".0" dropped, non-finite doubles as the strings "nan",
 /// "inf", "-inf") directly as bytes, for the messages sent once per task, where Foundation's Codable
@@ -49,11 +51,11 @@ struct CanonicalJSONWriter {
     mutating func double(_ value: Double) {
         if value.isNaN { raw("\"nan\""); return }
         if value.isInfinite { if value > 0 { raw("\"inf\"") } else { raw("\"-inf\"") }; return }
-        let text = value.description.utf8
-        if text.count > 2, text.suffix(2).elementsEqual(".0".utf8) {
-            bytes.append(contentsOf: text.dropLast(2))
-        } else {
-            bytes.append(contentsOf: text)
+        let start = bytes.count
+        ShortestDecimal.append(value, to: &bytes)
+        // Foundation writes integral values without the ".0" that `description` ends them with.
+        if bytes.count - start > 2, bytes[bytes.count - 2] == UInt8(ascii: "."), bytes[bytes.count - 1] == UInt8(ascii: "0") {
+            bytes.removeLast(2)
         }
     }
 }

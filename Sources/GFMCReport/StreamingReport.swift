@@ -1,4 +1,5 @@
 import Foundation
+import GFMCConcurrency
 import GFMCModel
 
 /// Builds the report artifacts of a study one width at a time, for stores too large to hold in memory.
@@ -47,16 +48,26 @@ public struct StreamingReport {
             summarize(width: w, trials: [])
         }
         if pendingManifestWidths.first == width { pendingManifestWidths.removeFirst() }
-        var start = trials.startIndex
-        while start < trials.endIndex {
-            let end = min(trials.endIndex, start + Self.rowsPerPiece * Self.formattingThreads)
-            for piece in TrialsCSV.rows(trials[start..<end], deltaCount: manifest.deltas.count,
-                                        pieces: Self.formattingThreads) {
-                try csvSink(piece)
-            }
-            start = end
+        // The width's statistics (sorting for exact quantiles, the histogram) are computed on a thread of their
+        // own while its rows are formatted and written: neither needs the other.
+        let deltas = manifest.deltas, level = confidenceLevel
+        let statistics = BackgroundThread("gfmc-report-width-\(width)") {
+            Self.statistics(width: width, trials: trials, deltas: deltas, level: level)
         }
-        summarize(width: width, trials: trials)
+        do {
+            var start = trials.startIndex
+            while start < trials.endIndex {
+                let end = min(trials.endIndex, start + Self.rowsPerPiece * Self.formattingThreads)
+                for piece in TrialsCSV.rows(trials[start..<end], deltaCount: deltas.count, pieces: Self.formattingThreads) {
+                    try csvSink(piece)
+                }
+                start = end
+            }
+        } catch {
+            _ = statistics.wait(seconds: .infinity)  // never leave the thread running past the call
+            throw error
+        }
+        append(try statistics.wait(), width: width, trials: trials)
     }
 
     /// Rows formatted into one sink call (about 650 bytes each for two δ: about a megabyte).
@@ -65,13 +76,23 @@ public struct StreamingReport {
     static let formattingThreads = max(1, min(8, ProcessInfo.processInfo.activeProcessorCount))
 
     mutating func summarize(width: Int, trials: [TrialResult]) {
-        widthSummaries.append(StudySummary.summarizeWidth(
-            width, trials: trials, deltas: manifest.deltas,
-            probabilities: StudySummary.defaultQuantileProbabilities, level: confidenceLevel))
+        append(Self.statistics(width: width, trials: trials, deltas: manifest.deltas, level: confidenceLevel),
+               width: width, trials: trials)
+    }
+
+    /// One width's summary and rendered histogram (nil without a converged finite distance). Pure.
+    static func statistics(width: Int, trials: [TrialResult], deltas: [Double],
+                           level: Double) -> (summary: WidthSummary, histogram: String?) {
+        let summary = StudySummary.summarizeWidth(width, trials: trials, deltas: deltas,
+                                                  probabilities: StudySummary.defaultQuantileProbabilities, level: level)
+        let histogram = trials.isEmpty ? nil : ReportHTML.histogramPlots(trials, widths: [width]).first?.render()
+        return (summary, histogram)
+    }
+
+    mutating func append(_ statistics: (summary: WidthSummary, histogram: String?), width: Int, trials: [TrialResult]) {
+        widthSummaries.append(statistics.summary)
         scatter.add(width: width, trials: trials)
-        if !trials.isEmpty, let plot = ReportHTML.histogramPlots(trials, widths: [width]).first {
-            histograms.append(plot.render())
-        }
+        if let histogram = statistics.histogram { histograms.append(histogram) }
     }
 
     /// The finished artifacts (trials.csv has gone to the sink).

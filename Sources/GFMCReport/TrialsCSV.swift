@@ -116,7 +116,7 @@ public enum TrialsCSV {
         /// Swift's shortest round-trip `description` ("nan", "inf", "-inf" for non-finite values).
         mutating func number(_ x: Double) {
             separate()
-            out.append(contentsOf: x.description.utf8)
+            ShortestDecimal.append(x, to: &out)
         }
 
         /// Quoted only when it holds a comma, quote or line break (RFC 4180).

@@ -9,7 +9,8 @@ enum SQLValue {
     case null
 }
 
-/// One SQLite connection (one owner; not thread-safe by contract). Errors name the file path and
+/// One SQLite connection (one owner; not thread-safe by contract, so it is opened without SQLite's per-call
+/// connection mutex, `SQLITE_OPEN_NOMUTEX`: one thread at a time may use it). Errors name the file path and
 /// carry `sqlite3_errmsg`.
 final class SQLiteConnection {
     let path: String
@@ -18,7 +19,7 @@ final class SQLiteConnection {
     init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws {
         self.path = path
         var db: OpaquePointer?
-        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         if rc != SQLITE_OK {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))

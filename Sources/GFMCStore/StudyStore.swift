@@ -288,17 +288,25 @@ public final class StudyStore {
             """, operation: "read results")
         try statement.bind(bindings)
         while try statement.step() {
-            try body(try decodeRow(statement.row()))
+            try body(try decodeRow(column: statement.value, count: statement.columnCount))
         }
     }
 
     /// Decodes one row read in `TrialRowCodec.columns` order.
+    func decodeRow(_ row: [SQLValue]) throws -> TrialResult {
+        try decodeRow(column: { row[$0] }, count: row.count)
+    }
+
+    /// Decodes one row of `count` columns in `TrialRowCodec.columns` order, column `i` being `column(i)`.
     /// A row that refers to a label or bound list this connection has not seen (another connection wrote
     /// it since) triggers one reload of the shared tables.
-    func decodeRow(_ row: [SQLValue]) throws -> TrialResult {
+    func decodeRow(column row: (Int) -> SQLValue, count: Int) throws -> TrialResult {
         func decode() throws -> TrialResult {
-            try TrialRowCodec.decode(row, label: { self.dictionaries.labelTexts[$0] },
-                                     boundSet: { self.dictionaries.boundSets[$0] })
+            guard count == TrialRowCodec.columns.count else {
+                throw TrialRowCodec.RowProblem("\(count) columns, expected \(TrialRowCodec.columns.count)")
+            }
+            return try TrialRowCodec.decode(column: row, label: { self.dictionaries.labelTexts[$0] },
+                                            boundSet: { self.dictionaries.boundSets[$0] })
         }
         do {
             do {
@@ -308,7 +316,7 @@ public final class StudyStore {
                 return try decode()
             }
         } catch let problem as TrialRowCodec.RowProblem {
-            let trial = "h=\(row.first?.int.map(String.init) ?? "?")#\(row.dropFirst().first?.int.map(String.init) ?? "?")"
+            let trial = "h=\(count > 0 ? row(0).int.map(String.init) ?? "?" : "?")#\(count > 1 ? row(1).int.map(String.init) ?? "?" : "?")"
             throw StoreError.corruptRecord(path: path, trial: trial, message: problem.description)
         }
     }
