@@ -67,7 +67,7 @@ let package = Package(
                           path: "tools/bench/synthetic-fill"),
 
         // Helpers shared by the test targets (seeded randomness); never linked into gfmc.
-        .target(name: "GFMCTestSupport", path: "Tests/GFMCTestSupport"),
+        .target(name: "GFMCTestSupport", dependencies: ["GFMCModel"], path: "Tests/GFMCTestSupport"),
         .testTarget(name: "GFMCModelTests", dependencies: ["GFMCModel", "GFMCTestSupport"]),
         .testTarget(name: "GFMCLinearAlgebraTests", dependencies: ["GFMCLinearAlgebra"]),
         .testTarget(name: "GFMCRandomTests", dependencies: ["GFMCLinearAlgebra", "GFMCRandom", "GFMCStatistics"]),

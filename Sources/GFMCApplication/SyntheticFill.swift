@@ -45,16 +45,9 @@ public enum SyntheticFill {
     /// One synthetic result (pure).
     public static func trial(width h: Int, index i: Int, seed: UInt64, engine: String, method: String,
                              deltas: [Double]) -> TrialResult {
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: h) &* 0xBF58_476D_1CE4_E5B9
-            ^ UInt64(truncatingIfNeeded: i) &* 0x94D0_49BB_1331_11EB
-        func uniform() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            z ^= z >> 31
-            return (Double(z >> 11) + 0.5) * 0x1p-53
-        }
+        var generator = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: h) &* 0xBF58_476D_1CE4_E5B9
+            ^ UInt64(truncatingIfNeeded: i) &* 0x94D0_49BB_1331_11EB)
+        func uniform() -> Double { (Double(generator.next() >> 11) + 0.5) * 0x1p-53 }  // in (0, 1): log-safe
         func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform()) }
         var t = TrialResult(id: TrialID(width: h, index: i), engine: engine, method: method)
         let scale = 2 / Double(h).squareRoot()

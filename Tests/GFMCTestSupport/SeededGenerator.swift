@@ -1,24 +1,12 @@
 import Foundation
+import GFMCModel
 
-/// SplitMix64 (Steele, Lea and Flood 2014): a small seeded generator, so every "random" test input, property
-/// test and fault-injection moment repeats from run to run. Independent of GFMCRandom on purpose: the tests
-/// of the random streams must not draw their inputs from the code under test.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+/// The seeded generator of every "random" test input, property test and fault-injection moment, so they repeat
+/// from run to run: SplitMix64 (`GFMCModel`), independent of GFMCRandom on purpose (the tests of the random
+/// streams must not draw their inputs from the code under test).
+public typealias SeededGenerator = SplitMix64
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1) with 53 random bits.
-    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
-
+extension SplitMix64 {
     /// Standard normal by Box–Muller (one of the pair).
     public mutating func normal() -> Double {
         let u1 = 1 - uniform()  // (0, 1]

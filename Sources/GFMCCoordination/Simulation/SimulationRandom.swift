@@ -1,20 +1,16 @@
+import GFMCModel
+
 /// The simulation's one random stream: SplitMix64 seeded by the simulation seed, so a seed replays the
 /// same run exactly (event order, losses, crashes, timings).
 public struct SimulationRandom: Sendable {
-    private var state: UInt64
+    private var generator: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// Uniform in [0, 1), 53 random bits.
-    public mutating func uniform() -> Double { Double(next() >> 11) / 9_007_199_254_740_992 }
+    public mutating func uniform() -> Double { generator.uniform() }
 
     /// Uniform in [low, high).
     public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * uniform() }
