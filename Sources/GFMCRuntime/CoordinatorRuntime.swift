@@ -45,9 +45,13 @@ public struct CoordinatorOptions: Sendable {
     /// Send `shutdown` to every worker when stopping on request (SIGINT/SIGTERM). Default true;
     /// false lets remote workers wait for a restarted coordinator.
     public var shutdownWorkersOnStop: Bool = true
-    /// After sending `shutdown` to its workers, the coordinator keeps answering every message with
-    /// `shutdown` for this long, so a worker it had (wrongly) declared dead also stops. Default 2 s.
-    public var farewellSeconds: Double = 2
+    /// After sending `shutdown` to its workers, the coordinator keeps answering every worker that talks with
+    /// one `shutdown` for this long, so a worker it had (wrongly) declared dead also stops. Default 2 s.
+    /// The same value as `settings.farewellSeconds` (the core's farewell, see `CoordinatorCore.shutdownAll`).
+    public var farewellSeconds: Double {
+        get { settings.farewellSeconds }
+        set { settings.farewellSeconds = newValue }
+    }
     /// Set by signal handlers (or tests) to stop cleanly.
     public var stop: StopFlag? = nil
     /// Where the runtime reads the time (every timeout, lease and rate). Default: the system's monotonic clock.
@@ -234,19 +238,15 @@ private struct CoordinatorLoop {
         }
     }
 
-    /// For `farewellSeconds`, answers every message with `shutdown` (results are not recorded any more).
+    /// Serves the core's farewell (after `shutdownAll`): hands every message to the core, which answers with
+    /// `shutdown` once per worker and records nothing, until the farewell is over.
     mutating func farewell() throws {
-        let end = clock.now() + options.farewellSeconds
         let poller = ZMQPoller([socket])
-        var answered: Set<WorkerID> = []
-        while clock.now() < end {
-            let wait = max(1, Int((end - clock.now()) * 1000))
+        while let ends = core.farewellEnds, !core.isFarewellOver(now: clock.now()) {
+            let wait = max(1, Int(((ends - clock.now()) * 1000).rounded(.up)))
             guard try !poller.readable(timeoutMilliseconds: min(wait, 100)).isEmpty else { continue }
-            while let frames = try? socket.tryReceive(maxFrames: 8), let identity = frames.first {
-                let worker = WorkerID(identity)
-                guard (try? codec.decode(Array(frames.dropFirst()))) != nil, !answered.contains(worker) else { continue }
-                answered.insert(worker)
-                _ = send(.shutdown, to: worker)
+            while let received = try? socket.tryReceiveWithUserID(maxFrames: 8) {
+                try receive(received.frames, peerKey: received.userID)
             }
         }
     }

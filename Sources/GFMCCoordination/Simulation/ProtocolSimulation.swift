@@ -144,9 +144,8 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     private let allTrials: Set<TrialID>
     private var complete = false
     private var shuttingDown = false
-    private var completedAt = Double.infinity
-    /// How long after completion the coordinator answers every worker message with `shutdown`.
-    static var farewellSeconds: Double { 60 }
+    /// When the pending `coordinatorTick` event is due (`.infinity`: none); other tick events are stale.
+    private var scheduledCoordinatorTick = Double.infinity
     private var violations: [String] = []
     /// Events handled so far (a violation names the step it was found at; the seed replays it).
     private var step = 0
@@ -174,10 +173,12 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     }
 
     /// The coordinator settings the simulation uses with the real core: the defaults, with quarantine
-    /// effectively off (`maxAttempts` 1000) so "every trial persisted" is a fair invariant under crashes.
+    /// effectively off (`maxAttempts` 1000) so "every trial persisted" is a fair invariant under crashes, and
+    /// a farewell of 60 s, long enough for every worker still talking after completion to be answered.
     public static var coordinatorSettings: CoordinatorSettings {
         var settings = CoordinatorSettings()
         settings.maxAttempts = 1000
+        settings.farewellSeconds = 60
         return settings
     }
 
@@ -188,7 +189,7 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     /// (the caller measures it).
     public mutating func run() -> SimulationReport {
         for slot in 0..<settings.workers { schedule(random.uniform(0, 0.5), .start(slot: slot)) }
-        schedule(0.1, .coordinatorTick)
+        scheduleCoordinatorTick()
         if restartCoordinator != nil, settings.maxCoordinatorCrashes > 0 {
             schedule(random.exponential(mean: settings.meanSecondsBetweenCoordinatorCrashes), .coordinatorCrash)
         }
@@ -198,7 +199,7 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
             step += 1
             handle(next.event)
             checkInvariants()
-            if shuttingDown && (workers.isEmpty || now > completedAt + Self.farewellSeconds) { break }
+            if shuttingDown && (workers.isEmpty || coordinator.isFarewellOver(now: now)) { break }
         }
         if !complete { violate("the study did not complete within \(settings.timeLimit) simulated seconds") }
         if persisted != allTrials {
@@ -220,12 +221,14 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
             guard !shuttingDown, slots[slot] == nil else { return }
             startWorker(slot: slot)
         case .coordinatorTick:
-            if !coordinatorDown { executeCoordinator(coordinator.onTick(now: now)) }
-            if !shuttingDown { schedule(now + 0.1, .coordinatorTick) }
+            guard !coordinatorDown, scheduledCoordinatorTick == now else { return }
+            scheduledCoordinatorTick = .infinity
+            executeCoordinator(coordinator.onTick(now: now))
         case .coordinatorCrash:
             guard !shuttingDown, !coordinatorDown, report.coordinatorCrashes < settings.maxCoordinatorCrashes else { return }
             report.coordinatorCrashes += 1
             coordinatorDown = true
+            scheduledCoordinatorTick = .infinity
             leases.removeAll()  // the dead process's leases: no result for them may be accepted any more
             schedule(now + random.uniform(settings.coordinatorDowntime.lowerBound, settings.coordinatorDowntime.upperBound),
                      .coordinatorRestart)
@@ -240,6 +243,7 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
                 return
             }
             coordinatorDown = false
+            scheduleCoordinatorTick()
             schedule(now + random.exponential(mean: settings.meanSecondsBetweenCoordinatorCrashes), .coordinatorCrash)
         case .toCoordinator(let from, let frames, _):
             if coordinatorDown {
@@ -248,11 +252,6 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
             }
             guard let message = try? codec.decode(frames) else {
                 violate("the coordinator could not decode a message from \(from)")
-                return
-            }
-            if shuttingDown {
-                // The coordinator's farewell: whoever still talks is told to shut down.
-                transmit(try? codec.encode(.shutdown)) { .toWorker(from, frames: $0) }
                 return
             }
             touched.append(from)
@@ -344,7 +343,6 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
                 complete = true
                 if !shuttingDown {
                     shuttingDown = true
-                    completedAt = now
                     executeCoordinator(coordinator.shutdownAll(now: now))
                 }
             }
@@ -352,6 +350,17 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
         for (worker, messages) in undelivered.sorted(by: { $0.key < $1.key }) {
             executeCoordinator(coordinator.onSendFailed(to: worker, undelivered: messages, now: now))
         }
+        scheduleCoordinatorTick()
+    }
+
+    /// Schedules the coordinator's next tick at its `nextTick()` (at least a millisecond ahead, so the clock
+    /// always moves) when that is sooner than the tick already scheduled.
+    private mutating func scheduleCoordinatorTick() {
+        guard !coordinatorDown else { return }
+        let due = max(coordinator.nextTick(), now + 0.001)
+        guard due.isFinite, due < scheduledCoordinatorTick else { return }
+        scheduledCoordinatorTick = due
+        schedule(due, .coordinatorTick)
     }
 
     private mutating func executeWorker(_ id: WorkerID, _ event: (inout WorkerCore, Double) -> [WorkerDirective]) {
