@@ -40,7 +40,8 @@ private struct CoordinatorLoop {
     var complete = false
     var rejectionLog = RejectionLogLimiter()
     var lastProgress = -Double.infinity
-    /// Messages that could not be sent (EHOSTUNREACH), per worker, reported by `reportSendFailures`.
+    /// Messages that could not be sent (the transport found no such peer), per worker, reported by
+    /// `reportSendFailures`.
     var unreachable: [WorkerID: [Message]] = [:]
     var unreachableOrder: [WorkerID] = []
 

@@ -172,21 +172,20 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
                                   invariantsHold: true, violations: [], wallSeconds: 0)
     }
 
-    /// The coordinator settings the simulation uses with the real core: the defaults, with quarantine
-    /// effectively off (`maxAttempts` 1000) so "every trial persisted" is a fair invariant under crashes, and
-    /// a farewell of 60 s, long enough for every worker still talking after completion to be answered.
+    /// The coordinator settings the simulation uses with the real core: the defaults (so also the runtime's
+    /// farewell), with quarantine effectively off (`maxAttempts` 1000) so "every trial persisted" is a fair
+    /// invariant under crashes.
     public static var coordinatorSettings: CoordinatorSettings {
         var settings = CoordinatorSettings()
         settings.maxAttempts = 1000
-        settings.farewellSeconds = 60
         return settings
     }
 
     /// The simulated study's trials.
     public static func trials(_ count: Int) -> [TrialID] { (0..<count).map { TrialID(width: 4, index: $0) } }
 
-    /// Runs to the end: the study complete and every worker gone, or `timeLimit`. `wallSeconds` is left 0
-    /// (the caller measures it).
+    /// Runs to the end: the study complete and every worker gone or the coordinator's farewell over, or
+    /// `timeLimit`. `wallSeconds` is left 0 (the caller measures it).
     public mutating func run() -> SimulationReport {
         for slot in 0..<settings.workers { schedule(random.uniform(0, 0.5), .start(slot: slot)) }
         scheduleCoordinatorTick()
