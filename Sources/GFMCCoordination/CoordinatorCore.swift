@@ -29,7 +29,12 @@ import GFMCModel
 /// * a peer that has never returned an accepted result and whose sessions end `vanishStrikes` times
 ///   holding tasks is shut out for the run: its `ready` is answered with `refused`, and it gets no task;
 /// * tasks are handed out in (width, index) order, retries first, and sized so a task takes about
-///   `targetTaskSeconds` from the per-width moving average of reported trial times.
+///   `targetTaskSeconds` from the per-width moving average of reported trial times;
+/// * farewell: after `shutdownAll(now:)` and until `farewellEnds`, every decodable message is answered with
+///   `shutdown`, once per worker, and nothing else happens (no result is accepted or persisted, no tick acts,
+///   undecodable messages and send failures are ignored); after `farewellEnds` messages are ignored;
+/// * timing: `onTick` called before `nextTick()` makes no timed decision (no heartbeat, no lost worker, no
+///   expired lease), so a runtime may sleep until `nextTick()` unless a message arrives.
 public struct CoordinatorCore: Sendable {
     public let study: StudyIdentity
     public let settings: CoordinatorSettings
@@ -114,6 +119,12 @@ public struct CoordinatorCore: Sendable {
     private var meter: CompletionRateMeter
     private var nextSerial: UInt64 = 0
     private var completeAnnounced = false
+    /// Set by `shutdownAll`: when the farewell ends and the workers already answered during it.
+    private var farewell: (ends: Double, answered: Set<WorkerID>)?
+    /// A lower bound of every timed decision's due time (heartbeat, silence, lease expiry): exact after each
+    /// `onTick`, lowered as deadlines are created; deadlines that move later leave it early (conservative).
+    private var earliestDeadline = Double.infinity
+    private var lastTick = -Double.infinity
     private let startTime: Double
     private let previouslyDone: Int
 
@@ -180,6 +191,23 @@ public struct CoordinatorCore: Sendable {
     /// Moving average of seconds per trial at a width, nil until a task of that width finished.
     public func measuredSecondsPerTrial(width: Int) -> Double? { secondsPerTrial[width] }
 
+    /// When the farewell that `shutdownAll` started ends; nil before `shutdownAll`.
+    public var farewellEnds: Double? { farewell?.ends }
+
+    /// True once the farewell started by `shutdownAll` is over (the runtime may then close its transport).
+    public func isFarewellOver(now: Double) -> Bool { farewell.map { now >= $0.ends } ?? false }
+
+    /// When the core next needs `onTick` if no other event arrives (seconds of the same clock; `.infinity`
+    /// when nothing is timed, e.g. no live worker and no lease). The earliest of every live worker's heartbeat
+    /// (`lastSent + heartbeatInterval`) and silence deadline (`lastHeard + workerSilenceTimeout`) and every
+    /// lease's expiry, but never sooner than `tickSpacing` after the last tick; during the farewell, its end.
+    /// Exact right after `onTick` and after events that only add deadlines; after a message or send that
+    /// pushed a deadline later it may be early (a tick then changes nothing timed). O(1).
+    public func nextTick() -> Double {
+        if let farewell { return farewell.ends }
+        return max(earliestDeadline, lastTick + settings.tickSpacing)
+    }
+
     public func status(now: Double) -> CoordinatorStatus {
         let inFlight = leases.values.reduce(0) { $0 + $1.trials.count }
         let done = previouslyDone + completedTrials.count
@@ -203,6 +231,7 @@ public struct CoordinatorCore: Sendable {
     ///   nil: the peer is the host named in `ready`. Only read with `ready`.
     public mutating func onMessage(from worker: WorkerID, _ message: Message, now: Double,
                                    peerKey: String? = nil) -> [Directive] {
+        if farewell != nil { return farewellAnswer(to: worker, now: now) }
         var out: [Directive] = []
         if message.direction == .toWorker {
             reject(worker, .unexpectedMessage(type: message.typeName, detail: "a coordinator→worker message"), into: &out)
@@ -234,6 +263,7 @@ public struct CoordinatorCore: Sendable {
     /// Frames from `worker` that could not be decoded. Logged and counted; the worker's liveness is not
     /// refreshed by garbage.
     public mutating func onUndecodable(from worker: WorkerID, error: WireError, now: Double) -> [Directive] {
+        if farewell != nil { return [] }
         var out: [Directive] = []
         reject(worker, .undecodable(error), into: &out)
         return out
@@ -244,6 +274,7 @@ public struct CoordinatorCore: Sendable {
     /// worker and are requeued without counting a failed attempt; the worker's other leases count as
     /// failed attempts (the worker may have died computing them).
     public mutating func onSendFailed(to worker: WorkerID, undelivered: [Message] = [], now: Double) -> [Directive] {
+        if farewell != nil { return [] }
         var out: [Directive] = []
         if workers[worker] != nil {
             for case .task(let task) in undelivered {
@@ -258,9 +289,11 @@ public struct CoordinatorCore: Sendable {
         return finish(out, now: now)
     }
 
-    /// Periodic housekeeping (call at least every `heartbeatInterval`/2): declares silent workers dead,
-    /// expires leases, sends heartbeats, hands out work.
+    /// Periodic housekeeping, due at `nextTick()` (calling it more often is harmless): declares silent workers
+    /// dead, expires leases, sends heartbeats, hands out work. Does nothing during the farewell.
     public mutating func onTick(now: Double) -> [Directive] {
+        if farewell != nil { return [] }
+        lastTick = now
         var out: [Directive] = []
         meter.trim(now: now)
         for worker in workerOrder {
@@ -286,7 +319,20 @@ public struct CoordinatorCore: Sendable {
             }
         }
         checkComplete(now: now, into: &out)
-        return finish(out, now: now)
+        let directives = finish(out, now: now)
+        recomputeEarliestDeadline()
+        return directives
+    }
+
+    /// The exact earliest due time of every timed decision (O(workers + leases); once per tick).
+    private mutating func recomputeEarliestDeadline() {
+        var earliest = Double.infinity
+        for state in workers.values {
+            earliest = min(earliest, state.lastSent + settings.heartbeatInterval,
+                           state.lastHeard + settings.workerSilenceTimeout)
+        }
+        for lease in leases.values { earliest = min(earliest, lease.expiresAt) }
+        earliestDeadline = earliest
     }
 
     /// Adds trials to the study (e.g. a precision-target round). Trials this core already knows are
@@ -307,9 +353,18 @@ public struct CoordinatorCore: Sendable {
         return finish(out, now: now)
     }
 
-    /// `shutdown` to every live worker (the runtime calls this when it stops serving).
+    /// `shutdown` to every live worker (the runtime calls this when it stops serving), and the start of the
+    /// farewell: until `now + farewellSeconds` every worker that still talks is told to shut down (see the
+    /// type's guarantees). A second call sends again but keeps the first farewell's end.
     public mutating func shutdownAll(now: Double) -> [Directive] {
-        finish(workerOrder.map { .send(to: $0, .shutdown) }, now: now)
+        if farewell == nil { farewell = (now + settings.farewellSeconds, []) }
+        return finish(workerOrder.map { .send(to: $0, .shutdown) }, now: now)
+    }
+
+    /// The farewell's answer to any message: one `shutdown` per worker while it lasts, nothing after.
+    private mutating func farewellAnswer(to worker: WorkerID, now: Double) -> [Directive] {
+        guard let ends = farewell?.ends, now < ends, farewell?.answered.insert(worker).inserted == true else { return [] }
+        return [.send(to: worker, .shutdown)]
     }
 
     // MARK: Message handlers
@@ -354,6 +409,7 @@ public struct CoordinatorCore: Sendable {
         nextJoinOrder += 1
         state.joinOrder = nextJoinOrder
         workers[worker] = state
+        earliestDeadline = min(earliestDeadline, now + min(settings.heartbeatInterval, settings.workerSilenceTimeout))
         liveCredits += state.credits
         livePeerWorkers[peer, default: 0] += 1
         workersWithFreedCredit.append(worker)
@@ -669,6 +725,7 @@ public struct CoordinatorCore: Sendable {
             leaseSeconds = max(settings.minimumLease, settings.unmeasuredLease)
         }
         leases[taskID] = Lease(taskID: taskID, trials: trials, worker: worker, expiresAt: now + leaseSeconds)
+        earliestDeadline = min(earliestDeadline, now + leaseSeconds)
         workers[worker]?.leases.insert(taskID)
         tasksIssued += 1
         out.append(.send(to: worker, .task(TaskAssignment(taskID: taskID, studyHash: study.hash, trials: trials))))

@@ -38,6 +38,14 @@ public struct CoordinatorSettings: Equatable, Sendable {
     /// A peer whose sessions end this many times holding tasks without having returned a single result
     /// (it takes tasks and vanishes) is shut out for the rest of the run. Default 3.
     public var vanishStrikes: Int = 3
+    /// After `shutdownAll`, the coordinator answers every worker message with one `shutdown` per worker for
+    /// this long (results are no longer accepted), so a worker it had wrongly declared dead stops too. ≥ 0.
+    /// Default 2 s.
+    public var farewellSeconds: Double = 2
+    /// Least time between two ticks `CoordinatorCore.nextTick()` asks for: one tick serves every deadline that
+    /// falls within it, so the cost of ticking does not grow with the number of workers' deadlines. Every
+    /// timed decision (heartbeat, silence, lease expiry) happens at most this late. Default 0.1 s.
+    public var tickSpacing: Double = 0.1
 
     /// When set, a worker whose `ready` names another gfmc version is refused (`refused`). Default nil.
     public var requiredWorkerVersion: String? = nil
@@ -58,6 +66,10 @@ public struct CoordinatorSettings: Equatable, Sendable {
         try positive(unmeasuredLease, "unmeasuredLease")
         try positive(targetTaskSeconds, "targetTaskSeconds")
         try positive(rateWindow, "rateWindow")
+        try positive(tickSpacing, "tickSpacing")
+        guard farewellSeconds.isFinite, farewellSeconds >= 0 else {
+            throw CoordinatorSettingsError(field: "farewellSeconds", value: "\(farewellSeconds)", allowed: "a finite number ≥ 0")
+        }
         guard workerSilenceTimeout > heartbeatInterval else {
             throw CoordinatorSettingsError(field: "workerSilenceTimeout", value: "\(workerSilenceTimeout)", allowed: "> heartbeatInterval (\(heartbeatInterval))")
         }

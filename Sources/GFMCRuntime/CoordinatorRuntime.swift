@@ -4,108 +4,9 @@ import GFMCModel
 import GFMCStore
 import GFMCTransport
 
-/// CURVE settings of a coordinator: its key pair and, optionally, the allowlist of worker public
-/// keys (enforced by a ZAP handler; without it any client that knows the server key gets in).
-public struct CoordinatorCurveKeys: Sendable {
-    public var publicKey: String
-    public var secretKey: String
-    public var allowedWorkerKeys: [String]?
-
-    public init(publicKey: String, secretKey: String, allowedWorkerKeys: [String]? = nil) {
-        self.publicKey = publicKey
-        self.secretKey = secretKey
-        self.allowedWorkerKeys = allowedWorkerKeys
-    }
-}
-
-/// Everything `CoordinatorRuntime.run` needs. Times are seconds.
-public struct CoordinatorOptions: Sendable {
-    /// Where the ROUTER binds, e.g. `tcp://*:5555` or `tcp://127.0.0.1:0` (ephemeral port, reported
-    /// through `onListening` and in the status file).
-    public var endpoint: String
-    /// The SQLite study store (created if missing; its directory must exist).
-    public var storePath: String
-    /// Where `status.json` is written (atomically) every `progressInterval`; nil = not written.
-    public var statusPath: String?
-    /// The resolved study: identity hash and JSON (sent to workers; recorded in the store).
-    public var study: StudyIdentity
-    /// Every trial of the study. Those already in the store are not run again. A bitset per width
-    /// (`TrialIndexSet`), so a 10^8-trial study costs about 12.5 MB here.
-    public var trials: TrialIndexSet
-    public var settings: CoordinatorSettings = CoordinatorSettings()
-    /// gfmc version recorded in the store.
-    public var version: String = "gfmc"
-    /// Longest wait in `zmq_poll` between ticks. Default 0.1 s.
-    public var tickInterval: Double = 0.1
-    /// Period of `progress` callbacks and status-file writes. Default 1 s.
-    public var progressInterval: Double = 1
-    public var maxBodyBytes: Int = WireCodec.defaultMaxBodyBytes
-    /// Return once the study is complete (after telling the workers to shut down). Default true.
-    public var stopWhenComplete: Bool = true
-    /// Send `shutdown` to every worker when stopping on request (SIGINT/SIGTERM). Default true;
-    /// false lets remote workers wait for a restarted coordinator.
-    public var shutdownWorkersOnStop: Bool = true
-    /// After sending `shutdown` to its workers, the coordinator keeps answering every message with
-    /// `shutdown` for this long, so a worker it had (wrongly) declared dead also stops. Default 2 s.
-    public var farewellSeconds: Double = 2
-    /// Set by signal handlers (or tests) to stop cleanly.
-    public var stop: StopFlag? = nil
-    /// Where the runtime reads the time (every timeout, lease and rate). Default: the system's monotonic clock.
-    public var clock: any MonotonicClockSource = MonotonicClock()
-    /// Task-id epoch; nil = random (use a fixed value only in tests).
-    public var epoch: UInt64? = nil
-    public var curve: CoordinatorCurveKeys? = nil
-    /// Log lines (joins, losses, rejections, quarantines). Called on the coordinator thread.
-    public var log: (@Sendable (String) -> Void)? = nil
-    /// Progress snapshots every `progressInterval` and once at the end.
-    public var progress: (@Sendable (CoordinatorStatus) -> Void)? = nil
-    /// Called once the socket is bound, with the real endpoint.
-    public var onListening: (@Sendable (String) -> Void)? = nil
-    /// Rounds (precision targets): called on the coordinator thread each time every trial known so far
-    /// is done or quarantined, with the store holding every accepted trial. Returns the next round's
-    /// trials; those already stored, completed or quarantined in this run are ignored, and an answer with
-    /// nothing new completes the study. nil (the default): the study is exactly `trials`.
-    public var nextRound: (@Sendable (StudyStore) throws -> [TrialID])? = nil
-    /// Return trials quarantined by earlier runs to the queue (`--retry-quarantined`). Default false: they
-    /// stay quarantined (counted, not run) and are listed in `CoordinatorRunSummary.quarantinedEarlier`.
-    public var retryQuarantined: Bool = false
-
-    public init(endpoint: String, storePath: String, study: StudyIdentity, trials: TrialIndexSet) {
-        self.endpoint = endpoint
-        self.storePath = storePath
-        self.study = study
-        self.trials = trials
-    }
-
-    /// The same with the trials as an array (duplicates ignored). - Precondition: every index ≥ 0.
-    public init(endpoint: String, storePath: String, study: StudyIdentity, trials: [TrialID]) {
-        self.init(endpoint: endpoint, storePath: storePath, study: study, trials: TrialIndexSet(trials))
-    }
-}
-
-/// How a coordinator run ended.
-public struct CoordinatorRunSummary: Sendable {
-    public enum Ending: String, Sendable {
-        case complete
-        /// A stop was requested (the reason is in `stopReason`); the store holds every accepted trial.
-        case stopped
-    }
-
-    public var ending: Ending
-    public var stopReason: String?
-    public var endpoint: String
-    public var status: CoordinatorStatus
-    /// Seconds from the coordinator's start until the study was complete (nil if it was not).
-    public var completionSeconds: Double?
-    /// Trials quarantined during this run, with every failed attempt.
-    public var quarantined: [QuarantineReport]
-    /// Trials of the study quarantined by earlier runs and kept out of this one (empty with
-    /// `retryQuarantined`).
-    public var quarantinedEarlier: [TrialID] = []
-}
-
-/// The coordinator process's main loop: a ROUTER socket (`ZMQ_ROUTER_MANDATORY`, `LINGER` 0),
-/// `zmq_poll` with a tick, the pure `CoordinatorCore` for every decision, and the `StudyStore` as the
+/// The coordinator process's main loop, a thin shell: a `RouterTransport` (`CoordinatorOptions.transport()`)
+/// waited on until the core's `nextTick()`, the pure `CoordinatorCore` for every
+/// decision (including the farewell after `shutdownAll` and when to tick), and the `StudyStore` as the
 /// journal. Accepted results are committed durably in groups (`GroupCommit`); everything that counts or
 /// reports them (logs, quarantines, completion, status) waits for their commit, while task sends go out
 /// at once (no message tells a worker its result is stored), so a crash at any moment loses at most
@@ -114,7 +15,7 @@ public enum CoordinatorRuntime {
     /// Serves the study until it is complete (if `stopWhenComplete`) or a stop is requested.
     /// - Throws: `StoreError.studyMismatch` (with the stored study's JSON) when the store belongs to
     ///   another study; other `StoreError`s (e.g. a failed commit: the run stops, a restart resumes);
-    ///   `ZMQError` when binding fails; `CoordinatorSettingsError`.
+    ///   `ZMQError` when binding fails (or what `makeTransport` throws); `CoordinatorSettingsError`.
     public static func run(_ options: CoordinatorOptions) throws -> CoordinatorRunSummary {
         var loop = try CoordinatorLoop(options)
         return try loop.run()
@@ -127,19 +28,20 @@ private struct CoordinatorLoop {
     let codec: WireCodec
     let store: StudyStore
     let commits: GroupCommit<Directive>
-    let context: ZMQContext
-    let socket: ZMQSocket
-    let zap: ZAPHandler?
+    let transport: any RouterTransport
     let endpoint: String
+    /// How long queued messages may still leave when the transport closes (a normal ending lets the
+    /// `shutdown` messages go; an error closes at once).
+    var closingLinger: Duration = .zero
     var core: CoordinatorCore
     var quarantined: [QuarantineReport] = []
     var quarantinedEarlier: [TrialID] = []
     var completionSeconds: Double?
     var complete = false
     var rejectionLog = RejectionLogLimiter()
-    var lastTick = 0.0
     var lastProgress = -Double.infinity
-    /// Messages that could not be sent (EHOSTUNREACH), per worker, reported by `reportSendFailures`.
+    /// Messages that could not be sent (the transport found no such peer), per worker, reported by
+    /// `reportSendFailures`.
     var unreachable: [WorkerID: [Message]] = [:]
     var unreachableOrder: [WorkerID] = []
 
@@ -173,38 +75,17 @@ private struct CoordinatorLoop {
         try store.logEvent(kind: alreadyDone > 0 ? "resume" : "start",
                            detail: "\(pending.count) of \(wanted.count) trials to run")
 
-        context = try ZMQContext()
-        if let keys = options.curve, let allowed = keys.allowedWorkerKeys {
-            let log = options.log
-            zap = try ZAPHandler(context: context, allowedPublicKeys: allowed) { decision in
-                if decision.isFirstDenial { log?("refused worker key (logged once per key): \(decision.description)") }
-            }
-        } else {
-            zap = nil
-        }
-        socket = try ZMQSocket(context: context, type: .router)
-        try socket.set(.routerMandatory(true))
-        try socket.set(.maxMessageSize(Int64(options.maxBodyBytes + 4096)))
-        try socket.set(.receiveHighWaterMark(100_000))
-        if let keys = options.curve {
-            try socket.set(.curveServer(true))
-            try socket.set(.curvePublicKey(keys.publicKey))
-            try socket.set(.curveSecretKey(keys.secretKey))
-        }
-        try socket.bind(options.endpoint)
-        endpoint = try socket.lastEndpoint
+        transport = try options.transport()
+        endpoint = transport.endpoint
         options.log?("coordinator listening on \(endpoint); \(pending.count) of \(wanted.count) trials to run")
         options.onListening?(endpoint)
     }
 
     mutating func run() throws -> CoordinatorRunSummary {
         defer {
-            socket.close()
-            zap?.stop()
+            transport.close(linger: closingLinger)
             store.close()
         }
-        let poller = ZMQPoller([socket])
-        let tickMilliseconds = max(1, Int(options.tickInterval * 1000))
         // The first tick announces completion of an already complete study.
         try execute(core.onTick(now: clock.now()))
         while true {
@@ -222,52 +103,46 @@ private struct CoordinatorLoop {
                 try? store.logEvent(kind: "stop", detail: reason)
                 return finish(.stopped, reason: reason)
             }
-            let commitDue = commits.secondsUntilDue(now: clock.now()).map { Int(($0 * 1000).rounded(.up)) }
-            let readable = try poller.readable(timeoutMilliseconds: min(tickMilliseconds, commitDue ?? tickMilliseconds))
-            if !readable.isEmpty { try receiveWaiting(limit: 10_000) }
+            // Sleep until the core's next tick, the group commit or the next progress report is due, or a
+            // message arrives (at most `stopCheckInterval`, so a stop request is seen).
+            let now = clock.now()
+            var wait = min(core.nextTick() - now, lastProgress + options.progressInterval - now, options.stopCheckInterval)
+            if let commitDue = commits.secondsUntilDue(now: now) { wait = min(wait, commitDue) }
+            if let receipt = try transport.receive(timeout: Self.duration(wait)) {
+                try handle(receipt)
+                try receiveWaiting(limit: 10_000)
+            }
             // Commit once nothing more is waiting: the batch is what arrived while the last commit and these
             // messages were being handled (under load that is many results per fsync; a lone worker is not kept
             // waiting for the delay). `maxDelaySeconds` bounds the wait inside a long burst.
             try commitPending()
-            if clock.now() - lastTick >= options.tickInterval { try tick() }
+            if clock.now() >= core.nextTick() { try tick() }
+            reportProgressIfDue()
             try reportSendFailures()
         }
     }
 
-    /// For `farewellSeconds`, answers every message with `shutdown` (results are not recorded any more).
+    /// A wait in seconds as a `Duration` (negative: zero; rounded up to whole nanoseconds).
+    static func duration(_ seconds: Double) -> Duration {
+        .nanoseconds(Int64((max(0, min(seconds, 86_400)) * 1e9).rounded(.up)))
+    }
+
+    /// Serves the core's farewell (after `shutdownAll`): hands every message to the core, which answers with
+    /// `shutdown` once per worker and records nothing, until the farewell is over.
     mutating func farewell() throws {
-        let end = clock.now() + options.farewellSeconds
-        let poller = ZMQPoller([socket])
-        var answered: Set<WorkerID> = []
-        while clock.now() < end {
-            let wait = max(1, Int((end - clock.now()) * 1000))
-            guard try !poller.readable(timeoutMilliseconds: min(wait, 100)).isEmpty else { continue }
-            while let frames = try? socket.tryReceive(maxFrames: 8), let identity = frames.first {
-                let worker = WorkerID(identity)
-                guard (try? codec.decode(Array(frames.dropFirst()))) != nil, !answered.contains(worker) else { continue }
-                answered.insert(worker)
-                _ = send(.shutdown, to: worker)
-            }
+        while let ends = core.farewellEnds, !core.isFarewellOver(now: clock.now()) {
+            if let receipt = try transport.receive(timeout: Self.duration(ends - clock.now())) { try handle(receipt) }
         }
     }
 
-    /// Handles up to `limit` waiting messages (ticking in between when due).
+    /// Handles up to `limit` waiting messages (committing and ticking in between when due).
     mutating func receiveWaiting(limit: Int) throws {
         var handled = 0
-        while handled < limit {
-            let received: (frames: [[UInt8]], userID: String?)?
-            do {
-                received = try socket.tryReceiveWithUserID(maxFrames: 8)
-            } catch let error as ZMQError where error.code == EMSGSIZE {
-                try execute(core.onUndecodable(from: WorkerID("?"), error: .oversizedBody(bytes: -1, limit: options.maxBodyBytes),
-                                               now: clock.now()))
-                continue
-            }
-            guard let received else { return }
+        while handled < limit, let receipt = try transport.receive(timeout: .zero) {
             handled += 1
-            try receive(received.frames, peerKey: received.userID)
+            try handle(receipt)
             if commits.isDue(now: clock.now()) { try commitPending() }
-            if clock.now() - lastTick >= options.tickInterval { try tick() }
+            if clock.now() >= core.nextTick() { try tick() }
         }
     }
 
@@ -289,13 +164,22 @@ private struct CoordinatorLoop {
         }
     }
 
-    mutating func receive(_ frames: [[UInt8]], peerKey: String?) throws {
-        guard let identity = frames.first else { return }
-        let worker = WorkerID(identity)
+    /// Decodes what the transport received and hands it to the core.
+    mutating func handle(_ receipt: RouterReceipt) throws {
+        switch receipt {
+        case .oversized(let peer):
+            try execute(core.onUndecodable(from: WorkerID(peer), error: .oversizedBody(bytes: -1, limit: options.maxBodyBytes),
+                                           now: clock.now()))
+        case .message(let peer, let frames, let userID):
+            try receive(frames, from: WorkerID(peer), peerKey: userID)
+        }
+    }
+
+    mutating func receive(_ frames: [[UInt8]], from worker: WorkerID, peerKey: String?) throws {
         let now = clock.now()
         let message: Message
         do {
-            message = try codec.decode(Array(frames.dropFirst()))
+            message = try codec.decode(frames)
         } catch {
             try execute(core.onUndecodable(from: worker, error: error, now: now))
             return
@@ -310,13 +194,15 @@ private struct CoordinatorLoop {
 
     mutating func tick() throws {
         try commitPending()
+        try execute(core.onTick(now: clock.now()))
+    }
+
+    /// Progress callback and status file, every `progressInterval`.
+    mutating func reportProgressIfDue() {
         let now = clock.now()
-        lastTick = now
-        try execute(core.onTick(now: now))
-        if now - lastProgress >= options.progressInterval {
-            lastProgress = now
-            report(state: .running, now: now)
-        }
+        guard now - lastProgress >= options.progressInterval else { return }
+        lastProgress = now
+        report(state: .running, now: now)
     }
 
     func report(state: RunState, now: Double) {
@@ -333,8 +219,8 @@ private struct CoordinatorLoop {
     mutating func finish(_ ending: CoordinatorRunSummary.Ending, reason: String?) -> CoordinatorRunSummary {
         let now = clock.now()
         report(state: ending == .complete ? .complete : .stopped, now: now)
-        // Give the shutdown messages a moment to leave before the socket closes.
-        try? socket.set(.linger(500))
+        // Give the shutdown messages a moment to leave before the transport closes.
+        closingLinger = .milliseconds(500)
         return CoordinatorRunSummary(ending: ending, stopReason: reason, endpoint: endpoint,
                                      status: core.status(now: now), completionSeconds: completionSeconds,
                                      quarantined: quarantined, quarantinedEarlier: quarantinedEarlier)
@@ -390,16 +276,18 @@ private struct CoordinatorLoop {
         }
     }
 
-    /// False when the worker is unreachable (EHOSTUNREACH); other failures are logged.
+    /// False when the worker is unreachable; other failures are logged.
     func send(_ message: Message, to worker: WorkerID) -> Bool {
         do {
-            let frames = try codec.encode(message)
-            if try !socket.trySend([worker.bytes] + frames) {
+            switch try transport.send(codec.encode(message), to: worker.bytes) {
+            case .sent:
+                return true
+            case .queueFull:
                 options.log?("send queue to worker \(worker) full; dropped \(message.typeName)")
+                return true
+            case .unreachable:
+                return false
             }
-            return true
-        } catch let error as ZMQError where error.isHostUnreachable {
-            return false
         } catch {
             options.log?("cannot send \(message.typeName) to worker \(worker): \(error)")
             return true

@@ -23,10 +23,6 @@ public final class HandshakeWatch: @unchecked Sendable {
         var shouldStop: Bool { lock.withLock { stopRequested } }
     }
 
-    private final class StartupResult: @unchecked Sendable {
-        var error: Error?
-    }
-
     /// Starts monitoring `socket` and returns once the monitor's reader is connected.
     /// - Parameter onEvent: called on the monitor thread for every handshake event (keep it quick).
     /// - Throws: `ZMQError` if libzmq refuses to monitor the socket.
@@ -39,29 +35,16 @@ public final class HandshakeWatch: @unchecked Sendable {
         }
         let context = socket.context
         let state = state
-        let finished = finished
-        let ready = DispatchSemaphore(value: 0)
-        let startup = StartupResult()
-        let thread = Thread {
-            let reader: ZMQSocket
-            do {
-                reader = try ZMQSocket(context: context, type: .pair)
+        do {
+            try StartedThread.start(named: "gfmc.handshake-monitor", finished: finished, setup: {
+                let reader = try ZMQSocket(context: context, type: .pair)
                 try reader.connect(endpoint)
-            } catch {
-                startup.error = error
-                ready.signal()
-                finished.signal()
-                return
-            }
-            ready.signal()
-            HandshakeWatch.read(reader, diagnoser: diagnoser, state: state, onEvent: onEvent)
-            reader.close()
-            finished.signal()
-        }
-        thread.name = "gfmc.handshake-monitor"
-        thread.start()
-        ready.wait()
-        if let error = startup.error {
+                return reader
+            }, run: { reader in
+                HandshakeWatch.read(reader, diagnoser: diagnoser, state: state, onEvent: onEvent)
+                reader.close()
+            })
+        } catch {
             stopped = true
             _ = zmq_socket_monitor(handle, nil, 0)
             throw error

@@ -114,38 +114,20 @@ public final class ZAPHandler: @unchecked Sendable {
         for key in keys { try CurveKeyPair.validate(key, source: "ZAP allowlist entry \"\(key)\"") }
         let state = State(allowed: keys)
         self.state = state
-        let ready = DispatchSemaphore(value: 0)
-        let startup = StartupResult()
-        let finished = self.finished
-        let thread = Thread {
-            let socket: ZMQSocket
-            do {
-                socket = try ZMQSocket(context: context, type: .rep)
+        do {
+            try StartedThread.start(named: "gfmc.zap", finished: finished, setup: {
+                let socket = try ZMQSocket(context: context, type: .rep)
                 try ZAPHandler.bindRetryingWhileReleased(socket)
-            } catch {
-                startup.error = error
-                ready.signal()
-                finished.signal()
-                return
-            }
-            ready.signal()
-            ZAPHandler.serve(socket: socket, state: state, domain: domain,
-                             pollIntervalMilliseconds: pollIntervalMilliseconds, onDecision: onDecision)
-            socket.close()
-            finished.signal()
-        }
-        thread.name = "gfmc.zap"
-        thread.start()
-        ready.wait()
-        if let error = startup.error {
+                return socket
+            }, run: { socket in
+                ZAPHandler.serve(socket: socket, state: state, domain: domain,
+                                 pollIntervalMilliseconds: pollIntervalMilliseconds, onDecision: onDecision)
+                socket.close()
+            })
+        } catch {
             stopped = true
             throw error
         }
-    }
-
-    /// `@unchecked Sendable`: `error` is written by the handler thread before it signals start-up and read only after that signal.
-    private final class StartupResult: @unchecked Sendable {
-        var error: Error?
     }
 
     /// Replaces the allowlist (takes effect for the next connection).

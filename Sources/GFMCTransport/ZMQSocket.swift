@@ -191,17 +191,26 @@ public final class ZMQSocket {
     /// Like `tryReceive`, plus the message's ZAP user id (metadata `"User-Id"`: the client's Z85 CURVE
     /// public key when a `ZAPHandler` admitted it; nil without ZAP).
     public func tryReceiveWithUserID(maxFrames: Int = ZMQSocket.defaultMaxFrames) throws -> (frames: [[UInt8]], userID: String?)? {
-        var userID: String?
-        guard let frames = try receiveFrames(dontWait: true, maxFrames: maxFrames, userID: &userID) else { return nil }
-        return (frames, userID)
+        guard let message = try receiveMessage(dontWait: true, maxFrames: maxFrames) else { return nil }
+        try message.throwIfTruncated()
+        return (message.frames, message.userID)
+    }
+
+    /// Receives one whole multipart message if one is waiting (nil otherwise), never failing for its size: a
+    /// message with more than `maxFrames` frames is read to the end and comes back with only its first
+    /// `maxFrames` frames and `truncated` set (a ROUTER's first frame is the sender's identity).
+    public func tryReceiveMessage(maxFrames: Int = ZMQSocket.defaultMaxFrames) throws -> ZMQReceivedMessage? {
+        try receiveMessage(dontWait: true, maxFrames: maxFrames)
     }
 
     private func receiveFrames(dontWait: Bool, maxFrames: Int) throws -> [[UInt8]]? {
-        var ignored: String?
-        return try receiveFrames(dontWait: dontWait, maxFrames: maxFrames, userID: &ignored)
+        guard let message = try receiveMessage(dontWait: dontWait, maxFrames: maxFrames) else { return nil }
+        try message.throwIfTruncated()
+        return message.frames
     }
 
-    private func receiveFrames(dontWait: Bool, maxFrames: Int, userID: inout String?) throws -> [[UInt8]]? {
+    private func receiveMessage(dontWait: Bool, maxFrames: Int) throws -> ZMQReceivedMessage? {
+        var userID: String?
         let socket = try rawHandle("receive")
         var frames: [[UInt8]] = []
         var received = 0
@@ -239,11 +248,27 @@ public final class ZMQSocket {
             }
             more = zmq_msg_more(&message) != 0
         }
-        if received > maxFrames {
-            throw ZMQError(code: EMSGSIZE,
-                           message: "message with \(received) frames exceeds the limit of \(maxFrames); discarded",
-                           operation: "receive")
-        }
-        return frames
+        return ZMQReceivedMessage(frames: frames, userID: userID, frameCount: received, maxFrames: maxFrames)
+    }
+}
+
+/// A message as `ZMQSocket.tryReceiveMessage` received it.
+public struct ZMQReceivedMessage: Equatable, Sendable {
+    /// The message's first `maxFrames` frames (all of them unless `truncated`).
+    public var frames: [[UInt8]]
+    /// The ZAP user id (metadata `"User-Id"`), nil without one.
+    public var userID: String?
+    /// How many frames the message had.
+    public var frameCount: Int
+    /// The frame limit the message was received with.
+    public var maxFrames: Int
+    /// More frames than `maxFrames` arrived; the rest were discarded.
+    public var truncated: Bool { frameCount > maxFrames }
+
+    func throwIfTruncated() throws {
+        guard truncated else { return }
+        throw ZMQError(code: EMSGSIZE,
+                       message: "message with \(frameCount) frames exceeds the limit of \(maxFrames); discarded",
+                       operation: "receive")
     }
 }

@@ -25,6 +25,8 @@ private struct AcceptsDuplicateResults: SimulatedCoordinator {
     func outstandingTasks(of worker: WorkerID) -> Int { core.outstandingTasks(of: worker) }
     func creditCap(of worker: WorkerID) -> Int? { core.creditCap(of: worker) }
     var isComplete: Bool { core.isComplete }
+    func nextTick() -> Double { core.nextTick() }
+    func isFarewellOver(now: Double) -> Bool { core.isFarewellOver(now: now) }
 }
 
 /// A deliberately broken coordinator: its credit accounting is off by one (it believes each worker may
@@ -42,6 +44,8 @@ private struct UnderstatesCredits: SimulatedCoordinator {
     func outstandingTasks(of worker: WorkerID) -> Int { core.outstandingTasks(of: worker) }
     func creditCap(of worker: WorkerID) -> Int? { core.creditCap(of: worker).map { $0 - 1 } }
     var isComplete: Bool { core.isComplete }
+    func nextTick() -> Double { core.nextTick() }
+    func isFarewellOver(now: Double) -> Bool { core.isFarewellOver(now: now) }
 }
 
 private func core(trials: Int, seed: UInt64) throws -> CoordinatorCore {

@@ -144,9 +144,8 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     private let allTrials: Set<TrialID>
     private var complete = false
     private var shuttingDown = false
-    private var completedAt = Double.infinity
-    /// How long after completion the coordinator answers every worker message with `shutdown`.
-    static var farewellSeconds: Double { 60 }
+    /// When the pending `coordinatorTick` event is due (`.infinity`: none); other tick events are stale.
+    private var scheduledCoordinatorTick = Double.infinity
     private var violations: [String] = []
     /// Events handled so far (a violation names the step it was found at; the seed replays it).
     private var step = 0
@@ -173,8 +172,9 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
                                   invariantsHold: true, violations: [], wallSeconds: 0)
     }
 
-    /// The coordinator settings the simulation uses with the real core: the defaults, with quarantine
-    /// effectively off (`maxAttempts` 1000) so "every trial persisted" is a fair invariant under crashes.
+    /// The coordinator settings the simulation uses with the real core: the defaults (so also the runtime's
+    /// farewell), with quarantine effectively off (`maxAttempts` 1000) so "every trial persisted" is a fair
+    /// invariant under crashes.
     public static var coordinatorSettings: CoordinatorSettings {
         var settings = CoordinatorSettings()
         settings.maxAttempts = 1000
@@ -184,11 +184,11 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
     /// The simulated study's trials.
     public static func trials(_ count: Int) -> [TrialID] { (0..<count).map { TrialID(width: 4, index: $0) } }
 
-    /// Runs to the end: the study complete and every worker gone, or `timeLimit`. `wallSeconds` is left 0
-    /// (the caller measures it).
+    /// Runs to the end: the study complete and every worker gone or the coordinator's farewell over, or
+    /// `timeLimit`. `wallSeconds` is left 0 (the caller measures it).
     public mutating func run() -> SimulationReport {
         for slot in 0..<settings.workers { schedule(random.uniform(0, 0.5), .start(slot: slot)) }
-        schedule(0.1, .coordinatorTick)
+        scheduleCoordinatorTick()
         if restartCoordinator != nil, settings.maxCoordinatorCrashes > 0 {
             schedule(random.exponential(mean: settings.meanSecondsBetweenCoordinatorCrashes), .coordinatorCrash)
         }
@@ -198,7 +198,7 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
             step += 1
             handle(next.event)
             checkInvariants()
-            if shuttingDown && (workers.isEmpty || now > completedAt + Self.farewellSeconds) { break }
+            if shuttingDown && (workers.isEmpty || coordinator.isFarewellOver(now: now)) { break }
         }
         if !complete { violate("the study did not complete within \(settings.timeLimit) simulated seconds") }
         if persisted != allTrials {
@@ -220,12 +220,14 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
             guard !shuttingDown, slots[slot] == nil else { return }
             startWorker(slot: slot)
         case .coordinatorTick:
-            if !coordinatorDown { executeCoordinator(coordinator.onTick(now: now)) }
-            if !shuttingDown { schedule(now + 0.1, .coordinatorTick) }
+            guard !coordinatorDown, scheduledCoordinatorTick == now else { return }
+            scheduledCoordinatorTick = .infinity
+            executeCoordinator(coordinator.onTick(now: now))
         case .coordinatorCrash:
             guard !shuttingDown, !coordinatorDown, report.coordinatorCrashes < settings.maxCoordinatorCrashes else { return }
             report.coordinatorCrashes += 1
             coordinatorDown = true
+            scheduledCoordinatorTick = .infinity
             leases.removeAll()  // the dead process's leases: no result for them may be accepted any more
             schedule(now + random.uniform(settings.coordinatorDowntime.lowerBound, settings.coordinatorDowntime.upperBound),
                      .coordinatorRestart)
@@ -240,6 +242,7 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
                 return
             }
             coordinatorDown = false
+            scheduleCoordinatorTick()
             schedule(now + random.exponential(mean: settings.meanSecondsBetweenCoordinatorCrashes), .coordinatorCrash)
         case .toCoordinator(let from, let frames, _):
             if coordinatorDown {
@@ -248,11 +251,6 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
             }
             guard let message = try? codec.decode(frames) else {
                 violate("the coordinator could not decode a message from \(from)")
-                return
-            }
-            if shuttingDown {
-                // The coordinator's farewell: whoever still talks is told to shut down.
-                transmit(try? codec.encode(.shutdown)) { .toWorker(from, frames: $0) }
                 return
             }
             touched.append(from)
@@ -344,7 +342,6 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
                 complete = true
                 if !shuttingDown {
                     shuttingDown = true
-                    completedAt = now
                     executeCoordinator(coordinator.shutdownAll(now: now))
                 }
             }
@@ -352,6 +349,17 @@ public struct ProtocolSimulation<Coordinator: SimulatedCoordinator> {
         for (worker, messages) in undelivered.sorted(by: { $0.key < $1.key }) {
             executeCoordinator(coordinator.onSendFailed(to: worker, undelivered: messages, now: now))
         }
+        scheduleCoordinatorTick()
+    }
+
+    /// Schedules the coordinator's next tick at its `nextTick()` (at least a millisecond ahead, so the clock
+    /// always moves) when that is sooner than the tick already scheduled.
+    private mutating func scheduleCoordinatorTick() {
+        guard !coordinatorDown else { return }
+        let due = max(coordinator.nextTick(), now + 0.001)
+        guard due.isFinite, due < scheduledCoordinatorTick else { return }
+        scheduledCoordinatorTick = due
+        schedule(due, .coordinatorTick)
     }
 
     private mutating func executeWorker(_ id: WorkerID, _ event: (inout WorkerCore, Double) -> [WorkerDirective]) {

@@ -8,6 +8,10 @@ public protocol SimulatedCoordinator: Sendable {
     func outstandingTasks(of worker: WorkerID) -> Int
     func creditCap(of worker: WorkerID) -> Int?
     var isComplete: Bool { get }
+    /// When the coordinator next needs `onTick` (see `CoordinatorCore.nextTick()`).
+    func nextTick() -> Double
+    /// True once the farewell `shutdownAll` started is over.
+    func isFarewellOver(now: Double) -> Bool
 }
 
 extension CoordinatorCore: SimulatedCoordinator {}
