@@ -92,6 +92,8 @@ public struct BenchReport: Codable, Sendable {
             goals.append(Goal(name: "whole wide-network study (20 widths × 1000 trials) ≤ 5 min on 2 cores",
                               measured: "not run", met: nil))
         }
+        goals.append(sampledFlowTimeGoal)
+        goals.append(reductionBaselineGoal)
         if let c = coordinator, let s = c.speedUp {
             goals.append(Goal(name: "2 worker processes ≥ 1.8× faster than 1 (CPU-bound study)",
                               measured: BenchFormat.ratio(s), met: s >= 1.8))
@@ -100,6 +102,52 @@ public struct BenchReport: Codable, Sendable {
                               measured: "not run", met: nil))
         }
         return goals
+    }
+
+    /// The sampled flow cases measured at the baseline widths, fastest (by largest median) first.
+    private var sampledFlowCasesByTime: [(BenchEngineCase, [Double])] {
+        let widths = Self.goalWidths
+        return BenchEngineCase.allCases.filter(\.isSampledFlow).compactMap { c -> (BenchEngineCase, [Double])? in
+            let medians = widths.compactMap { engine(c, width: $0)?.seconds?.median }
+            return medians.count == widths.count ? (c, medians) : nil
+        }.sorted { ($0.1.max() ?? .infinity) < ($1.1.max() ?? .infinity) }
+    }
+
+    /// The paper's widths the per-trial goals are judged at.
+    static let goalWidths = [500, 2000, 10_000]
+
+    private var sampledFlowTimeGoal: Goal {
+        let name = "`sampled` flow ≤ 5 ms per trial at h = 500, 2000, 10 000"
+        let cases = sampledFlowCasesByTime
+        guard let best = cases.first else { return Goal(name: name, measured: "not run", met: nil) }
+        let measured = cases.map { c, medians in
+            "\(c.rawValue): \(BenchFormat.seconds(medians.min()))–\(BenchFormat.seconds(medians.max()))"
+        }.joined(separator: "; ")
+        return Goal(name: name, measured: measured, met: (best.1.max() ?? .infinity) <= 5e-3)
+    }
+
+    private var reductionBaselineGoal: Goal {
+        let name = "`sampled` flow ≥ 20× faster than (c) the NumPy/SciPy reduction"
+        let widths = Self.goalWidths
+        let ratios = sampledFlowCasesByTime.compactMap { c, _ -> (BenchEngineCase, [Double])? in
+            let r = widths.compactMap { speedUp(baseline: "reduced", over: c, width: $0) }
+            return r.count == widths.count ? (c, r) : nil
+        }
+        guard let best = ratios.first else { return Goal(name: name, measured: "not run", met: nil) }
+        let measured = ratios.map { c, r in
+            "\(c.rawValue): " + zip(widths, r).map { "h=\($0.0): \(BenchFormat.ratio($0.1))" }.joined(separator: ", ")
+        }.joined(separator: "; ")
+        return Goal(name: name, measured: measured, met: best.1.allSatisfy { $0 >= 20 })
+    }
+
+    /// The gfmc engine whose final distance a baseline record is compared with: gram-gd for gd, weights-flow for
+    /// ivp, and for reduced the sampled flow on the same start (dop853 when it was measured).
+    func referenceEngine(for method: String, width: Int) -> BenchEngineCase {
+        switch method {
+        case "gd": return .gramGD
+        case "reduced": return engine(.sampledFlowDop853, width: width) != nil ? .sampledFlowDop853 : .sampledFlow
+        default: return .weightsFlow
+        }
     }
 
     // MARK: Markdown
@@ -143,7 +191,7 @@ public struct BenchReport: Codable, Sendable {
         var out = ["### Time per trial (wide-network problem, N = 100, n = 400, m = 1, α = ½)", "",
                    "Whole trials (`TrialRunner.run`: initial draws, integration, every reported quantity). "
                    + "Trials are indices 0…k−1 (different random starts); median, ±half the (max−min)/median spread, "
-                   + "min and max. flow = Dormand–Prince to excess loss ≤ 1e-12; gd = the paper's GD (η = 5e-3 on the "
+                   + "min and max. flow = Dormand–Prince 5(4) (dop853: Dormand–Prince 8(5,3)) to excess loss ≤ 1e-12; gd = the paper's GD (η = 5e-3 on the "
                    + "mean loss, until it is < 1e-8). * = extrapolated, not run in full: the full run was predicted to "
                    + "exceed the per-trial budget, so two runs cut after K/5 and K iterations gave a fixed cost and a "
                    + "cost per iteration, evaluated at the iteration count of the Gram-form GD on the same start "
@@ -167,8 +215,11 @@ public struct BenchReport: Codable, Sendable {
                    + "full-width GD, η = 5e-3, until the mean loss < 1e-8. (b) ivp: `solve_ivp` (DOP853, rtol 1e-10, "
                    + "atol 1e-12) on the full weights until the excess ½-loss ≤ 1e-12. A trial stopped by the "
                    + "per-trial budget is marked: gd is extrapolated with the Gram-form GD's iteration count on the "
-                   + "same start (* in the table), ivp gives a lower bound (≥). The last column compares the final "
-                   + "distance ‖UVᵀ − Θ̂‖_F with gfmc's on the same start (gram-gd for gd, weights-flow for ivp).", "",
+                   + "same start (* in the table), ivp gives a lower bound (≥). (c) reduced: the `sampled` engine's "
+                   + "reduced flow (K_r, Φ) of (r+m)×(r+m) matrices in NumPy, SciPy's DOP853 stepper (rtol 1e-10, "
+                   + "atol 1e-14) and gfmc's stopping rule, from the same K_r(0), C(0) the sampled engine drew. The last "
+                   + "column compares the final distance ‖UVᵀ − Θ̂‖_F with gfmc's on the same start (gram-gd for gd, "
+                   + "weights-flow for ivp, sampled-flow-dop853 for reduced, or sampled-flow if that was not run).", "",
                    "| Method | h | trial | seconds | work | iterations needed (gfmc) | completed | distance | rel. diff. vs gfmc |",
                    "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
         for r in baseline {
@@ -176,7 +227,7 @@ public struct BenchReport: Codable, Sendable {
             if r.completed { time = BenchFormat.seconds(r.seconds) }
             else if let f = r.fullSeconds { time = BenchFormat.seconds(f) + "* (ran \(BenchFormat.seconds(r.seconds)))" }
             else { time = "≥ " + BenchFormat.seconds(r.seconds) }
-            let reference = engine(r.method == "gd" ? .gramGD : .weightsFlow, width: r.width)?
+            let reference = engine(referenceEngine(for: r.method, width: r.width), width: r.width)?
                 .trials.first { $0.index == r.trial }?.distanceFrobenius
             var diff = "–"
             if let d = r.distanceFrobenius, let ref = reference, ref > 0, r.completed {
@@ -197,7 +248,9 @@ public struct BenchReport: Codable, Sendable {
             ("(a) Python GD / sampled-flow", "gd", .sampledFlow), ("(a) Python GD / sampled-gd", "gd", .sampledGD),
             ("(a) Python GD / gram-gd", "gd", .gramGD), ("(a) Python GD / weights-gd", "gd", .weightsGD),
             ("(b) solve_ivp / weights-flow", "ivp", .weightsFlow), ("(b) solve_ivp / gram-flow", "ivp", .gramFlow),
-            ("(b) solve_ivp / sampled-flow", "ivp", .sampledFlow)]
+            ("(b) solve_ivp / sampled-flow", "ivp", .sampledFlow),
+            ("(c) NumPy/SciPy reduction / sampled-flow", "reduced", .sampledFlow),
+            ("(c) NumPy/SciPy reduction / sampled-flow-dop853", "reduced", .sampledFlowDop853)]
         for (label, method, c) in rows {
             guard engines.contains(where: { $0.engineCase == c }), baseline.contains(where: { $0.method == method }) else { continue }
             let cells = widths.map { h -> String in
