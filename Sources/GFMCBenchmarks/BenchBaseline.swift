@@ -12,6 +12,8 @@ public struct BenchBaselineRecord: Codable, Sendable {
     public var trial: Int
     /// Seconds measured by the script around the integration.
     public var seconds: Double
+    /// The script's CPU time (`time.thread_time()`) over the same span (nil from scripts that do not report it).
+    public var cpuSeconds: Double?
     /// GD iterations or RHS evaluations done.
     public var work: Int
     /// False when the script's per-trial budget stopped the trial.
@@ -27,6 +29,7 @@ public struct BenchBaselineRecord: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case method, width, trial, seconds, work, completed
+        case cpuSeconds = "cpu_seconds"
         case secondsPerWork = "seconds_per_work"
         case finalLoss = "final_loss"
         case distanceFrobenius = "distance_frobenius"

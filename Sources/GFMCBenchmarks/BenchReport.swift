@@ -41,6 +41,15 @@ public struct BenchReport: Codable, Sendable {
         return BenchTimingSummary(records.map { $0.effectiveSeconds ?? $0.seconds })?.median
     }
 
+    /// Baseline median CPU time / gfmc median CPU time (nil unless both sides recorded CPU times for every trial).
+    public func cpuSpeedUp(baseline method: String, over c: BenchEngineCase, width: Int) -> Double? {
+        let records = baseline.filter { $0.method == method && $0.width == width && $0.completed }
+        let times = records.compactMap(\.cpuSeconds)
+        guard !records.isEmpty, times.count == records.count else { return nil }
+        return BenchRatio.speedUp(reference: BenchTimingSummary(times)?.median,
+                                  candidate: engine(c, width: width)?.cpuSeconds?.median)
+    }
+
     public func speedUp(baseline method: String, over c: BenchEngineCase, width: Int) -> Double? {
         BenchRatio.speedUp(reference: baselineSeconds(method, width: width)?.median,
                            candidate: engine(c, width: width)?.seconds?.median)
@@ -121,7 +130,10 @@ public struct BenchReport: Codable, Sendable {
         let cases = sampledFlowCasesByTime
         guard let best = cases.first else { return Goal(name: name, measured: "not run", met: nil) }
         let measured = cases.map { c, medians in
-            "\(c.rawValue): \(BenchFormat.seconds(medians.min()))–\(BenchFormat.seconds(medians.max()))"
+            let cpu = Self.goalWidths.compactMap { engine(c, width: $0)?.cpuSeconds?.median }
+            return "\(c.rawValue): \(BenchFormat.seconds(medians.min()))–\(BenchFormat.seconds(medians.max()))"
+                + (cpu.count == medians.count
+                    ? " (CPU \(BenchFormat.seconds(cpu.min()))–\(BenchFormat.seconds(cpu.max())))" : "")
         }.joined(separator: "; ")
         return Goal(name: name, measured: measured, met: (best.1.max() ?? .infinity) <= 5e-3)
     }
@@ -135,7 +147,10 @@ public struct BenchReport: Codable, Sendable {
         }
         guard let best = ratios.first else { return Goal(name: name, measured: "not run", met: nil) }
         let measured = ratios.map { c, r in
-            "\(c.rawValue): " + zip(widths, r).map { "h=\($0.0): \(BenchFormat.ratio($0.1))" }.joined(separator: ", ")
+            let cpu = widths.compactMap { cpuSpeedUp(baseline: "reduced", over: c, width: $0) }
+            return "\(c.rawValue): " + zip(widths, r).map { "h=\($0.0): \(BenchFormat.ratio($0.1))" }.joined(separator: ", ")
+                + (cpu.count == widths.count
+                    ? " (CPU time: " + cpu.map { BenchFormat.ratio($0) }.joined(separator: ", ") + ")" : "")
         }.joined(separator: "; ")
         return Goal(name: name, measured: measured, met: best.1.allSatisfy { $0 >= 20 })
     }
@@ -195,14 +210,16 @@ public struct BenchReport: Codable, Sendable {
                    + "mean loss, until it is < 1e-8). * = extrapolated, not run in full: the full run was predicted to "
                    + "exceed the per-trial budget, so two runs cut after K/5 and K iterations gave a fixed cost and a "
                    + "cost per iteration, evaluated at the iteration count of the Gram-form GD on the same start "
-                   + "(shown under steps).", "",
-                   "| Engine | h | trials | median | spread | min | max | steps (median) | RHS evals (median) | converged |",
-                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+                   + "(shown under steps). CPU: the median CPU time of the timing thread (BLAS runs on it), which on a "
+                   + "loaded machine approximates the wall time an idle one would show.", "",
+                   "| Engine | h | trials | median | spread | min | max | CPU (median) | steps (median) | RHS evals (median) | converged |",
+                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
         for e in engines {
             let star = e.anyExtrapolated ? "*" : ""
             out.append("| \(e.engineCase.rawValue) | \(e.width) | \(e.trials.count) | \(BenchFormat.seconds(e.seconds?.median))\(star) "
                        + "| \(BenchFormat.spread(e.seconds)) | \(BenchFormat.seconds(e.seconds?.minimum)) "
-                       + "| \(BenchFormat.seconds(e.seconds?.maximum)) | \(e.medianSteps.map { String(Int($0)) } ?? "–") "
+                       + "| \(BenchFormat.seconds(e.seconds?.maximum)) | \(BenchFormat.seconds(e.cpuSeconds?.median)) "
+                       + "| \(e.medianSteps.map { String(Int($0)) } ?? "–") "
                        + "| \(e.medianRHS.map { String(Int($0)) } ?? "–") "
                        + "| \(e.anyExtrapolated ? "(cut)" : (e.allConverged ? "all" : "**not all**")) |")
         }
@@ -220,8 +237,8 @@ public struct BenchReport: Codable, Sendable {
                    + "atol 1e-14) and gfmc's stopping rule, from the same K_r(0), C(0) the sampled engine drew. The last "
                    + "column compares the final distance ‖UVᵀ − Θ̂‖_F with gfmc's on the same start (gram-gd for gd, "
                    + "weights-flow for ivp, sampled-flow-dop853 for reduced, or sampled-flow if that was not run).", "",
-                   "| Method | h | trial | seconds | work | iterations needed (gfmc) | completed | distance | rel. diff. vs gfmc |",
-                   "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
+                   "| Method | h | trial | seconds | CPU | work | iterations needed (gfmc) | completed | distance | rel. diff. vs gfmc |",
+                   "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
         for r in baseline {
             let time: String
             if r.completed { time = BenchFormat.seconds(r.seconds) }
@@ -233,7 +250,7 @@ public struct BenchReport: Codable, Sendable {
             if let d = r.distanceFrobenius, let ref = reference, ref > 0, r.completed {
                 diff = String(format: "%.1e", abs(d - ref) / ref)
             }
-            out.append("| \(r.method) | \(r.width) | \(r.trial) | \(time) | \(r.work) | \(r.swiftIterations.map(String.init) ?? "–") "
+            out.append("| \(r.method) | \(r.width) | \(r.trial) | \(time) | \(BenchFormat.seconds(r.cpuSeconds)) | \(r.work) | \(r.swiftIterations.map(String.init) ?? "–") "
                        + "| \(r.completed ? "yes" : "no (budget)") | \(r.completed ? (r.distanceFrobenius.map { String(format: "%.4f", $0) } ?? "–") : "–") | \(diff) |")
         }
         return out
@@ -261,6 +278,12 @@ public struct BenchReport: Codable, Sendable {
                 }
                 return "–"
             }
+            out.append("| \(label) | " + cells.joined(separator: " | ") + " |")
+        }
+        for (label, c) in [("(c) NumPy/SciPy reduction / sampled-flow, CPU time", BenchEngineCase.sampledFlow),
+                           ("(c) NumPy/SciPy reduction / sampled-flow-dop853, CPU time", .sampledFlowDop853)] {
+            let cells = widths.map { h in cpuSpeedUp(baseline: "reduced", over: c, width: h).map { BenchFormat.ratio($0) } ?? "–" }
+            guard cells.contains(where: { $0 != "–" }) else { continue }
             out.append("| \(label) | " + cells.joined(separator: " | ") + " |")
         }
         return out

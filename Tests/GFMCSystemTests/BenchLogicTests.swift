@@ -140,7 +140,16 @@ import Testing
         #expect(goals[5].met == true)    // 0.1 s / 4.9 ms ≈ 20.4×
         let markdown = report.markdown
         #expect(markdown.contains("| (c) NumPy/SciPy reduction / sampled-flow-dop853 | 25.0× | 22.2× | 20.4× |"))
-        #expect(markdown.contains("| reduced | 500 | 0 | 100 ms | 700 | – | yes | 0.4000 | 1.0e-07 |"))
+        #expect(markdown.contains("| reduced | 500 | 0 | 100 ms | – | 700 | – | yes | 0.4000 | 1.0e-07 |"))
+        // CPU times (recorded by both sides) give their own ratios.
+        #expect(!markdown.contains("CPU time |"))
+        for i in report.engines.indices {
+            report.engines[i].trials = report.engines[i].trials.map { t in var t = t; t.cpuSeconds = t.seconds / 2; return t }
+        }
+        report.baseline = report.baseline.map { r in var r = r; r.cpuSeconds = 0.08; return r }
+        #expect(report.cpuSpeedUp(baseline: "reduced", over: .sampledFlowDop853, width: 500) == 0.08 / 2e-3)
+        #expect(report.markdown.contains("| (c) NumPy/SciPy reduction / sampled-flow-dop853, CPU time | 40.0× | 35.6× | 32.7× |"))
+        #expect(report.goals[4].measured.contains("(CPU 2.00 ms–2.45 ms)"))
     }
 
     @Test func formattingPicksUnits() {

@@ -31,7 +31,7 @@ Budgets: --gd-max-seconds / --ivp-max-seconds (ivp and reduced) stop a trial tha
 can extrapolate per-iteration time (gd) or report a lower bound (ivp). Nothing is hidden.
 
 Prints one JSON object per (method, width, trial) on stdout, one per line:
-  method, width, trial, seconds, work (gd iterations / ivp and reduced RHS evaluations), completed,
+  method, width, trial, seconds, cpu_seconds (time.thread_time() over the same span), work (gd iterations / ivp and reduced RHS evaluations), completed,
   seconds_per_work, final_loss (the method's own loss), distance_frobenius (‖U Vᵀ − Θ̂‖_F at the end).
 Used by `gfmc bench` for ratios measured in the same run. Set OPENBLAS_NUM_THREADS=1 for a one-core comparison.
 """
@@ -230,11 +230,12 @@ def main(argv=None):
             for trial in range(args.trials):
                 if method == "reduced":
                     k0, c0 = load_start(args.data_dir, width, trial)
-                    start = time.perf_counter()
+                    start, cpu_start = time.perf_counter(), time.thread_time()
                     work, completed, excess, distance = run_reduced(sqrt_sigma, y_tilde, k0, c0,
                                                                     max_seconds=args.ivp_max_seconds)
-                    seconds = time.perf_counter() - start
+                    seconds, cpu_seconds = time.perf_counter() - start, time.thread_time() - cpu_start
                     print(json.dumps({"method": method, "width": width, "trial": trial, "seconds": seconds,
+                                      "cpu_seconds": cpu_seconds,
                                       "work": int(work), "completed": bool(completed),
                                       "seconds_per_work": seconds / work if work > 0 else None,
                                       "final_loss": _finite_or_none(optimal_half_loss + excess),
@@ -244,7 +245,7 @@ def main(argv=None):
                     u, v = load_case(args.data_dir, width, trial)
                 else:
                     u, v = initial_weights(args.seed * 1_000_003 + width * 101 + trial, width, x.shape[1], y.shape[1])
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.thread_time()
                 if method == "gd":
                     work, completed, loss, distance = run_gd(x, y, theta_hat, optimal_half_loss, u, v,
                                                              max_seconds=args.gd_max_seconds)
@@ -252,8 +253,9 @@ def main(argv=None):
                     work, completed, loss, distance = run_ivp(x, y, theta_hat, optimal_half_loss, u, v,
                                                               method=args.ivp_method,
                                                               max_seconds=args.ivp_max_seconds)
-                seconds = time.perf_counter() - start
+                seconds, cpu_seconds = time.perf_counter() - start, time.thread_time() - cpu_start
                 print(json.dumps({"method": method, "width": width, "trial": trial, "seconds": seconds,
+                                  "cpu_seconds": cpu_seconds,
                                   "work": int(work), "completed": bool(completed),
                                   "seconds_per_work": seconds / work if work > 0 else None,
                                   "final_loss": _finite_or_none(loss),
