@@ -17,8 +17,9 @@ Methods, timed per trial (the clock runs around the integration only, not data l
   reduced  (c) the same exact width-independent reduction gfmc's `sampled` engine integrates (theory.md §5):
        dK/dt = S K + K S, dΦ/dt = S Φ with S = [[0, B], [Bᵀ, 0]], B = Σx^{1/2}(Ỹ − Σx^{1/2} K₁₂), for the
        reduced Gram matrix K_r ((r+m)×(r+m)) and the transition matrix Φ (Φ(0) = I), with SciPy's DOP853
-       stepper (scipy.integrate.DOP853, rtol = 1e-10, atol = 1e-14: the sampled engine's tolerances), the
-       right-hand side using rank S ≤ 2m (S K from B and the blocks of K, never a (r+m)³ product). It stops
+       stepper (scipy.integrate.DOP853, rtol = 1e-10, atol = 1e-14: the sampled engine's tolerances, applied by
+       SciPy to every entry where gfmc applies them to the norm of each block), the right-hand side using
+       rank S ≤ 2m (S K from B and the blocks of K, never a (r+m)³ product). It stops
        with gfmc's rule, checked after every accepted step (IntegrationSettings): excess ½-loss ≤ 1e-12,
        remaining relative motion 2μ/ρ ≤ 1e-8, and the row-space residual ‖Σx^{-1/2}E‖_F ≤ 1e-8·‖Θ̂‖_F +
        100·rtol·‖K₁₂‖_F. Its distance is ‖U2(0)V(∞)ᵀ‖_F = ‖C(0) Φ_Vᵀ‖_F, Φ_V the last m rows of Φ(∞).
@@ -31,8 +32,8 @@ Budgets: --gd-max-seconds / --ivp-max-seconds (ivp and reduced) stop a trial tha
 can extrapolate per-iteration time (gd) or report a lower bound (ivp). Nothing is hidden.
 
 Prints one JSON object per (method, width, trial) on stdout, one per line:
-  method, width, trial, seconds, cpu_seconds (time.thread_time() over the same span), work (gd iterations / ivp and reduced RHS evaluations), completed,
-  seconds_per_work, final_loss (the method's own loss), distance_frobenius (‖U Vᵀ − Θ̂‖_F at the end).
+  method, width, trial, seconds, cpu_seconds (time.thread_time() over the same span), work (gd iterations / ivp
+  and reduced RHS evaluations), completed, seconds_per_work, final_loss (the method's own loss), distance_frobenius (‖U Vᵀ − Θ̂‖_F at the end).
 Used by `gfmc bench` for ratios measured in the same run. Set OPENBLAS_NUM_THREADS=1 for a one-core comparison.
 """
 import argparse
