@@ -97,6 +97,32 @@ public final class BenchEngineTimer {
         return result.steps
     }
 
+    /// Times the integration alone (`GramEngine.integrate`, what the NumPy/SciPy reduction's timer covers) of the
+    /// sampled flow case `engineCase` from the starts K_r(0) of trials 0..<repetitions at `width`: no initial draws,
+    /// no reported quantities. The distance ‖C(0) Φ_Vᵀ‖_F is computed outside the timer.
+    /// - Throws: `ProblemError` from the engine (not expected for these starts).
+    public func measureIntegration(_ engineCase: BenchEngineCase, width: Int, repetitions: Int) throws
+        -> BenchEngineMeasurement {
+        precondition(engineCase.isSampledFlow, "the integration alone is measured for the sampled flows")
+        let problem = network.problem, r = problem.rank, d = problem.rank + problem.outputDimension
+        var trials: [BenchTrialTiming] = []
+        for index in 0..<repetitions {
+            let start = network.sampledStart(width: width, index: index)
+            let (run, seconds, cpuSeconds) = try BenchClock.measureWithCPU {
+                try GramEngine.integrate(problem: problem, reducedGram: start.gram, settings: engineCase.settings)
+            }
+            let phiV = run.transition.block(rows: r..<d, cols: 0..<d)
+            let distance = start.nullSpaceCoupling.times(phiV, transposeOther: true).frobeniusNorm
+            log("  \(engineCase.rawValue) integration alone h=\(width) #\(index): \(BenchFormat.seconds(seconds)) "
+                + "(CPU \(BenchFormat.seconds(cpuSeconds))), \(run.outcome.rhsEvaluations) RHS")
+            trials.append(BenchTrialTiming(index: index, seconds: seconds, steps: run.outcome.steps,
+                                           rhsEvaluations: run.outcome.rhsEvaluations, converged: run.outcome.converged,
+                                           stopReason: StopReason(rawValue: run.outcome.stopReason) ?? .numericalError,
+                                           distanceFrobenius: distance, cpuSeconds: cpuSeconds))
+        }
+        return BenchEngineMeasurement(engineCase: engineCase, width: width, trials: trials)
+    }
+
     /// Runs one untimed trial of `engineCase`, capped at 50 steps (warms caches, BLAS and allocators).
     public func warmUp(_ engineCase: BenchEngineCase, width: Int) throws {
         var settings = engineCase.settings

@@ -7,6 +7,9 @@ public struct BenchReport: Codable, Sendable {
     public var loadAverageAtEnd: [Double]?
     public var totalSeconds: Double = 0
     public var engines: [BenchEngineMeasurement] = []
+    /// The sampled flows' integration alone (`BenchEngineTimer.measureIntegration`), for the ratio to the reduced
+    /// baseline, whose timer covers the integration only.
+    public var integrations: [BenchEngineMeasurement] = []
     public var baseline: [BenchBaselineRecord] = []
     public var baselineScript: String?
     public var rhs: [BenchRHSMeasurement] = []
@@ -189,6 +192,7 @@ public struct BenchReport: Codable, Sendable {
             out.append("| \(g.name) | \(g.measured) | \(g.met.map { $0 ? "yes" : "**no**" } ?? "not run") |")
         }
         if !engines.isEmpty { out.append(""); out += engineTable }
+        if !integrations.isEmpty { out.append(""); out += integrationTable }
         if !baseline.isEmpty { out.append(""); out += baselineTable; out.append(""); out += ratioTable }
         if !rhs.isEmpty { out.append(""); out += rhsTable }
         if let s = study { out.append(""); out += studyTable(s) }
@@ -222,6 +226,20 @@ public struct BenchReport: Codable, Sendable {
                        + "| \(e.medianSteps.map { String(Int($0)) } ?? "–") "
                        + "| \(e.medianRHS.map { String(Int($0)) } ?? "–") "
                        + "| \(e.anyExtrapolated ? "(cut)" : (e.allConverged ? "all" : "**not all**")) |")
+        }
+        return out
+    }
+
+    var integrationTable: [String] {
+        var out = ["### The sampled flows' integration alone", "",
+                   "`GramEngine.integrate` from the same K_r(0) as the timed trials (no initial draws, no reported "
+                   + "quantities): what the timer of (c), the NumPy/SciPy reduction, covers.", "",
+                   "| Engine | h | trials | median | CPU (median) | RHS evals (median) | converged |",
+                   "|---|---:|---:|---:|---:|---:|---|"]
+        for e in integrations {
+            out.append("| \(e.engineCase.rawValue) | \(e.width) | \(e.trials.count) | \(BenchFormat.seconds(e.seconds?.median)) "
+                       + "| \(BenchFormat.seconds(e.cpuSeconds?.median)) | \(e.medianRHS.map { String(Int($0)) } ?? "–") "
+                       + "| \(e.allConverged ? "all" : "**not all**") |")
         }
         return out
     }
@@ -279,6 +297,15 @@ public struct BenchReport: Codable, Sendable {
                 return "–"
             }
             out.append("| \(label) | " + cells.joined(separator: " | ") + " |")
+        }
+        for c in [BenchEngineCase.sampledFlow, .sampledFlowDop853] where baseline.contains(where: { $0.method == "reduced" }) {
+            let cells = widths.map { h -> String in
+                BenchRatio.speedUp(reference: baselineSeconds("reduced", width: h)?.median,
+                                   candidate: integrations.first { $0.engineCase == c && $0.width == h }?.seconds?.median)
+                    .map { BenchFormat.ratio($0) } ?? "–"
+            }
+            guard cells.contains(where: { $0 != "–" }) else { continue }
+            out.append("| (c) NumPy/SciPy reduction / \(c.rawValue), integration alone | " + cells.joined(separator: " | ") + " |")
         }
         for (label, c) in [("(c) NumPy/SciPy reduction / sampled-flow, CPU time", BenchEngineCase.sampledFlow),
                            ("(c) NumPy/SciPy reduction / sampled-flow-dop853, CPU time", .sampledFlowDop853)] {

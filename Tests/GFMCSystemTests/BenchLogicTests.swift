@@ -150,6 +150,12 @@ import Testing
         #expect(report.cpuSpeedUp(baseline: "reduced", over: .sampledFlowDop853, width: 500) == 0.08 / 2e-3)
         #expect(report.markdown.contains("| (c) NumPy/SciPy reduction / sampled-flow-dop853, CPU time | 40.0× | 35.6× | 32.7× |"))
         #expect(report.goals[4].measured.contains("(CPU 2.00 ms–2.45 ms)"))
+        // The integration alone (what the reduction's own timer covers) gets its own table and ratio row.
+        report.integrations = [500, 2000, 10_000].map { h in
+            BenchEngineMeasurement(engineCase: .sampledFlowDop853, width: h, trials: [timing(2e-3)])
+        }
+        #expect(report.markdown.contains("| sampled-flow-dop853 | 2000 | 1 | 2.00 ms | – | 60 | all |"))
+        #expect(report.markdown.contains("| (c) NumPy/SciPy reduction / sampled-flow-dop853, integration alone | 50.0× | 50.0× | 50.0× |"))
     }
 
     @Test func formattingPicksUnits() {
