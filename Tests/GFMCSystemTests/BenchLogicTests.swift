@@ -3,6 +3,7 @@ import GFMCBenchmarks
 import GFMCCommandLine
 import GFMCEngine
 import GFMCLinearAlgebra
+import GFMCModel
 import Testing
 
 /// Pure logic of `gfmc bench` (no timing is asserted anywhere): statistics of timings, extrapolation, the
@@ -156,6 +157,23 @@ import Testing
         }
         #expect(report.markdown.contains("| sampled-flow-dop853 | 2000 | 1 | 2.00 ms | – | 60 | all |"))
         #expect(report.markdown.contains("| (c) NumPy/SciPy reduction / sampled-flow-dop853, integration alone | 50.0× | 50.0× | 50.0× |"))
+    }
+
+    /// The reduced baseline is handed `sampledStart`: it must be the start the timed sampled trial integrates. The
+    /// trial reports ‖C(0)‖_F (Lemma 11 (34)) and ‖K₁₂(0)‖_F (Lemma 11 (35)), and the integration alone from that
+    /// K_r(0) gives the trial's distance exactly.
+    @Test func theExportedReducedStartIsTheTimedTrialsStart() throws {
+        let network = try BenchWideNetwork(dataSeed: 530, studySeed: 53)
+        let id = TrialID(width: 2000, index: 1)
+        let start = network.sampledStart(width: id.width, index: id.index)
+        let trial = try network.runner(engine: .sampled, settings: BenchEngineCase.sampledFlowDop853.settings).run(id)
+        #expect(start.nullSpaceCoupling.frobeniusNorm == trial.lemma34Quantity)
+        #expect(start.endToEndReduced.frobeniusNorm == trial.lemma35Quantity)
+        let timer = BenchEngineTimer(network: network, maxTrialSeconds: 60, log: { _ in })
+        let alone = try timer.measureIntegration(.sampledFlowDop853, width: id.width, repetitions: 2)
+        #expect(alone.trials.count == 2 && alone.allConverged)
+        #expect(alone.trials[1].distanceFrobenius == trial.distanceFrobenius)
+        #expect(alone.trials[1].rhsEvaluations == trial.rhsEvaluations)
     }
 
     @Test func formattingPicksUnits() {
