@@ -1,15 +1,19 @@
 import Foundation
 import GFMCEngine
+import GFMCLinearAlgebra
 import GFMCModel
 
 /// One line of `tools/baseline/wide_network.py`'s output (one Python trial), plus what the bench derives.
 public struct BenchBaselineRecord: Codable, Sendable {
-    /// "gd" (the paper's full-width gradient descent, (a)) or "ivp" (SciPy solve_ivp on the full weights, (b)).
+    /// "gd" (the paper's full-width gradient descent, (a)), "ivp" (SciPy solve_ivp on the full weights, (b)) or
+    /// "reduced" (the sampled engine's reduced flow with SciPy's DOP853 stepper, (c)).
     public var method: String
     public var width: Int
     public var trial: Int
     /// Seconds measured by the script around the integration.
     public var seconds: Double
+    /// The script's CPU time (`time.thread_time()`) over the same span (nil from scripts that do not report it).
+    public var cpuSeconds: Double?
     /// GD iterations or RHS evaluations done.
     public var work: Int
     /// False when the script's per-trial budget stopped the trial.
@@ -25,6 +29,7 @@ public struct BenchBaselineRecord: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case method, width, trial, seconds, work, completed
+        case cpuSeconds = "cpu_seconds"
         case secondsPerWork = "seconds_per_work"
         case finalLoss = "final_loss"
         case distanceFrobenius = "distance_frobenius"
@@ -73,8 +78,10 @@ public struct BenchBaselineRunner {
 
     /// Writes X, Y and U0/V0 of trials 0..<trials at each width into a fresh temporary directory and runs the
     /// script once per method (so progress shows between them). GD records get `swiftIterations` and, when
-    /// stopped by the budget, `fullSeconds` from `iterations(id)`.
-    public func run(network: BenchWideNetwork, methods: [String], widths: [Int], trials: Int,
+    /// stopped by the budget, `fullSeconds` from `iterations(id)`. The "reduced" method gets the reduced problem
+    /// (Σx^{1/2} as `sqrt_sigma.npy`, Ỹ as `Ytilde.npy`) and the starts the `sampled` engine draws for trials
+    /// 0..<reducedTrials (default `trials`), K_r(0) as `K0_h{h}_t{i}.npy` and C(0) as `C0_h{h}_t{i}.npy`.
+    public func run(network: BenchWideNetwork, methods: [String], widths: [Int], trials: Int, reducedTrials: Int? = nil,
                     iterations: (TrialID) throws -> Int) throws -> [BenchBaselineRecord] {
         guard FileManager.default.fileExists(atPath: script) else { throw BenchBaselineError.scriptMissing(script) }
         let directory = FileManager.default.temporaryDirectory
@@ -83,18 +90,35 @@ public struct BenchBaselineRunner {
         defer { try? FileManager.default.removeItem(at: directory) }
         try BenchNPYWriter.write(network.problem.x, to: directory.appendingPathComponent("X.npy").path)
         try BenchNPYWriter.write(network.problem.y, to: directory.appendingPathComponent("Y.npy").path)
-        for width in widths {
-            for index in 0..<trials {
-                let (u, v) = try network.initialWeights(width: width, index: index)
-                try BenchNPYWriter.write(u, to: directory.appendingPathComponent("U0_h\(width)_t\(index).npy").path)
-                try BenchNPYWriter.write(v, to: directory.appendingPathComponent("V0_h\(width)_t\(index).npy").path)
+        if methods.contains(where: { $0 != "reduced" }) {
+            for width in widths {
+                for index in 0..<trials {
+                    let (u, v) = try network.initialWeights(width: width, index: index)
+                    try BenchNPYWriter.write(u, to: directory.appendingPathComponent("U0_h\(width)_t\(index).npy").path)
+                    try BenchNPYWriter.write(v, to: directory.appendingPathComponent("V0_h\(width)_t\(index).npy").path)
+                }
+            }
+        }
+        let reducedCount = reducedTrials ?? trials
+        if methods.contains("reduced") {
+            let problem = network.problem
+            let sqrtSigma = Matrix(rows: problem.rank, cols: 1, columnMajor: problem.sigmaX.map { $0.squareRoot() })
+            try BenchNPYWriter.write(sqrtSigma, to: directory.appendingPathComponent("sqrt_sigma.npy").path)
+            try BenchNPYWriter.write(problem.yTilde, to: directory.appendingPathComponent("Ytilde.npy").path)
+            for width in widths {
+                for index in 0..<reducedCount {
+                    let start = network.sampledStart(width: width, index: index)
+                    try BenchNPYWriter.write(start.gram, to: directory.appendingPathComponent("K0_h\(width)_t\(index).npy").path)
+                    try BenchNPYWriter.write(start.nullSpaceCoupling,
+                                             to: directory.appendingPathComponent("C0_h\(width)_t\(index).npy").path)
+                }
             }
         }
         var records: [BenchBaselineRecord] = []
         for method in methods {
             let arguments = [script, "--data-dir", directory.path, "--methods", method,
                              "--widths"] + widths.map(String.init) + [
-                             "--trials", String(trials),
+                             "--trials", String(method == "reduced" ? reducedCount : trials),
                              "--gd-max-seconds", String(gdMaxSeconds), "--ivp-max-seconds", String(ivpMaxSeconds)]
             log("  python3 \(arguments.joined(separator: " "))")
             let output = try Self.execute(python, arguments)

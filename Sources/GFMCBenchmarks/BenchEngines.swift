@@ -11,6 +11,9 @@ public struct BenchTrialTiming: Codable, Sendable {
     public var seconds: Double
     /// Seconds actually measured (equal to `seconds` unless extrapolated; then both cut runs together).
     public var measuredSeconds: Double
+    /// CPU time of the timing thread for the measured run (nil when extrapolated, or in reports written before
+    /// it was recorded). BLAS runs on that thread (one BLAS thread), so this is the trial's whole CPU time.
+    public var cpuSeconds: Double?
     /// True when the full run was predicted to exceed the per-trial budget and was not run: `seconds` is then the
     /// fit of two runs cut at steps/5 and `steps` iterations (fixed cost + cost per iteration, see
     /// `BenchRatio.extrapolate(shortSeconds:…)`) evaluated at `iterationsNeeded`.
@@ -25,10 +28,11 @@ public struct BenchTrialTiming: Codable, Sendable {
 
     public init(index: Int, seconds: Double, measuredSeconds: Double? = nil, extrapolated: Bool = false,
                 iterationsNeeded: Int? = nil, steps: Int, rhsEvaluations: Int, converged: Bool, stopReason: StopReason,
-                distanceFrobenius: Double? = nil) {
+                distanceFrobenius: Double? = nil, cpuSeconds: Double? = nil) {
         self.index = index
         self.seconds = seconds
         self.measuredSeconds = measuredSeconds ?? seconds
+        self.cpuSeconds = cpuSeconds
         self.extrapolated = extrapolated
         self.iterationsNeeded = iterationsNeeded
         self.steps = steps
@@ -54,6 +58,12 @@ public struct BenchEngineMeasurement: Codable, Sendable {
         self.width = width
         self.trials = trials
         seconds = BenchTimingSummary(trials.map(\.seconds))
+    }
+
+    /// Summary of the measured trials' CPU times (nil if any trial lacks one).
+    public var cpuSeconds: BenchTimingSummary? {
+        let times = trials.compactMap(\.cpuSeconds)
+        return times.count == trials.count ? BenchTimingSummary(times) : nil
     }
 
     public var medianRHS: Double? { BenchTimingSummary(trials.filter { !$0.extrapolated }.map { Double($0.rhsEvaluations) })?.median }
@@ -87,6 +97,32 @@ public final class BenchEngineTimer {
         return result.steps
     }
 
+    /// Times the integration alone (`GramEngine.integrate`, what the NumPy/SciPy reduction's timer covers) of the
+    /// sampled flow case `engineCase` from the starts K_r(0) of trials 0..<repetitions at `width`: no initial draws,
+    /// no reported quantities. The distance ‖C(0) Φ_Vᵀ‖_F is computed outside the timer.
+    /// - Throws: `ProblemError` from the engine (not expected for these starts).
+    public func measureIntegration(_ engineCase: BenchEngineCase, width: Int, repetitions: Int) throws
+        -> BenchEngineMeasurement {
+        precondition(engineCase.isSampledFlow, "the integration alone is measured for the sampled flows")
+        let problem = network.problem, r = problem.rank, d = problem.rank + problem.outputDimension
+        var trials: [BenchTrialTiming] = []
+        for index in 0..<repetitions {
+            let start = network.sampledStart(width: width, index: index)
+            let (run, seconds, cpuSeconds) = try BenchClock.measureWithCPU {
+                try GramEngine.integrate(problem: problem, reducedGram: start.gram, settings: engineCase.settings)
+            }
+            let phiV = run.transition.block(rows: r..<d, cols: 0..<d)
+            let distance = start.nullSpaceCoupling.times(phiV, transposeOther: true).frobeniusNorm
+            log("  \(engineCase.rawValue) integration alone h=\(width) #\(index): \(BenchFormat.seconds(seconds)) "
+                + "(CPU \(BenchFormat.seconds(cpuSeconds))), \(run.outcome.rhsEvaluations) RHS")
+            trials.append(BenchTrialTiming(index: index, seconds: seconds, steps: run.outcome.steps,
+                                           rhsEvaluations: run.outcome.rhsEvaluations, converged: run.outcome.converged,
+                                           stopReason: StopReason(rawValue: run.outcome.stopReason) ?? .numericalError,
+                                           distanceFrobenius: distance, cpuSeconds: cpuSeconds))
+        }
+        return BenchEngineMeasurement(engineCase: engineCase, width: width, trials: trials)
+    }
+
     /// Runs one untimed trial of `engineCase`, capped at 50 steps (warms caches, BLAS and allocators).
     public func warmUp(_ engineCase: BenchEngineCase, width: Int) throws {
         var settings = engineCase.settings
@@ -104,6 +140,7 @@ public final class BenchEngineTimer {
                 gdIterations[id] = timing.steps
             }
             log("  \(engineCase.rawValue) h=\(width) #\(index): \(BenchFormat.seconds(timing.seconds))"
+                + (timing.cpuSeconds.map { " (CPU \(BenchFormat.seconds($0)))" } ?? "")
                 + (timing.extrapolated ? " (extrapolated from runs cut at \(max(1, timing.steps / 5)) and \(timing.steps) iterations)" : "")
                 + ", \(timing.steps) steps, \(timing.stopReason.rawValue)")
             trials.append(timing)
@@ -143,11 +180,12 @@ public final class BenchEngineTimer {
             }
         }
         let runner = try network.runner(engine: engineCase.engine, settings: engineCase.settings)
-        let (result, seconds) = try BenchClock.measure { try runner.run(id) }
+        let (result, seconds, cpuSeconds) = try BenchClock.measureWithCPU { try runner.run(id) }
         return BenchTrialTiming(index: id.index, seconds: seconds, measuredSeconds: seconds, extrapolated: false,
                                 iterationsNeeded: nil, steps: result.steps, rhsEvaluations: result.rhsEvaluations,
                                 converged: result.converged, stopReason: result.stopReason,
-                                distanceFrobenius: result.distanceFrobenius.isFinite ? result.distanceFrobenius : nil)
+                                distanceFrobenius: result.distanceFrobenius.isFinite ? result.distanceFrobenius : nil,
+                                cpuSeconds: cpuSeconds)
     }
 }
 

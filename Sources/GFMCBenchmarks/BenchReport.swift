@@ -7,6 +7,9 @@ public struct BenchReport: Codable, Sendable {
     public var loadAverageAtEnd: [Double]?
     public var totalSeconds: Double = 0
     public var engines: [BenchEngineMeasurement] = []
+    /// The sampled flows' integration alone (`BenchEngineTimer.measureIntegration`), for the ratio to the reduced
+    /// baseline, whose timer covers the integration only.
+    public var integrations: [BenchEngineMeasurement] = []
     public var baseline: [BenchBaselineRecord] = []
     public var baselineScript: String?
     public var rhs: [BenchRHSMeasurement] = []
@@ -39,6 +42,15 @@ public struct BenchReport: Codable, Sendable {
         let records = baseline.filter { $0.method == method && $0.width == width }
         guard records.contains(where: { $0.effectiveSeconds == nil }) else { return nil }
         return BenchTimingSummary(records.map { $0.effectiveSeconds ?? $0.seconds })?.median
+    }
+
+    /// Baseline median CPU time / gfmc median CPU time (nil unless both sides recorded CPU times for every trial).
+    public func cpuSpeedUp(baseline method: String, over c: BenchEngineCase, width: Int) -> Double? {
+        let records = baseline.filter { $0.method == method && $0.width == width && $0.completed }
+        let times = records.compactMap(\.cpuSeconds)
+        guard !records.isEmpty, times.count == records.count else { return nil }
+        return BenchRatio.speedUp(reference: BenchTimingSummary(times)?.median,
+                                  candidate: engine(c, width: width)?.cpuSeconds?.median)
     }
 
     public func speedUp(baseline method: String, over c: BenchEngineCase, width: Int) -> Double? {
@@ -92,6 +104,8 @@ public struct BenchReport: Codable, Sendable {
             goals.append(Goal(name: "whole wide-network study (20 widths × 1000 trials) ≤ 5 min on 2 cores",
                               measured: "not run", met: nil))
         }
+        goals.append(sampledFlowTimeGoal)
+        goals.append(reductionBaselineGoal)
         if let c = coordinator, let s = c.speedUp {
             goals.append(Goal(name: "2 worker processes ≥ 1.8× faster than 1 (CPU-bound study)",
                               measured: BenchFormat.ratio(s), met: s >= 1.8))
@@ -100,6 +114,58 @@ public struct BenchReport: Codable, Sendable {
                               measured: "not run", met: nil))
         }
         return goals
+    }
+
+    /// The sampled flow cases measured at the baseline widths, fastest (by largest median) first.
+    private var sampledFlowCasesByTime: [(BenchEngineCase, [Double])] {
+        let widths = Self.goalWidths
+        return BenchEngineCase.allCases.filter(\.isSampledFlow).compactMap { c -> (BenchEngineCase, [Double])? in
+            let medians = widths.compactMap { engine(c, width: $0)?.seconds?.median }
+            return medians.count == widths.count ? (c, medians) : nil
+        }.sorted { ($0.1.max() ?? .infinity) < ($1.1.max() ?? .infinity) }
+    }
+
+    /// The paper's widths the per-trial goals are judged at.
+    static let goalWidths = [500, 2000, 10_000]
+
+    private var sampledFlowTimeGoal: Goal {
+        let name = "`sampled` flow ≤ 5 ms per trial at h = 500, 2000, 10 000"
+        let cases = sampledFlowCasesByTime
+        guard let best = cases.first else { return Goal(name: name, measured: "not run", met: nil) }
+        let measured = cases.map { c, medians in
+            let cpu = Self.goalWidths.compactMap { engine(c, width: $0)?.cpuSeconds?.median }
+            return "\(c.rawValue): \(BenchFormat.seconds(medians.min()))–\(BenchFormat.seconds(medians.max()))"
+                + (cpu.count == medians.count
+                    ? " (CPU \(BenchFormat.seconds(cpu.min()))–\(BenchFormat.seconds(cpu.max())))" : "")
+        }.joined(separator: "; ")
+        return Goal(name: name, measured: measured, met: (best.1.max() ?? .infinity) <= 5e-3)
+    }
+
+    private var reductionBaselineGoal: Goal {
+        let name = "`sampled` flow ≥ 20× faster than (c) the NumPy/SciPy reduction"
+        let widths = Self.goalWidths
+        let ratios = sampledFlowCasesByTime.compactMap { c, _ -> (BenchEngineCase, [Double])? in
+            let r = widths.compactMap { speedUp(baseline: "reduced", over: c, width: $0) }
+            return r.count == widths.count ? (c, r) : nil
+        }
+        guard let best = ratios.first else { return Goal(name: name, measured: "not run", met: nil) }
+        let measured = ratios.map { c, r in
+            let cpu = widths.compactMap { cpuSpeedUp(baseline: "reduced", over: c, width: $0) }
+            return "\(c.rawValue): " + zip(widths, r).map { "h=\($0.0): \(BenchFormat.ratio($0.1))" }.joined(separator: ", ")
+                + (cpu.count == widths.count
+                    ? " (CPU time: " + cpu.map { BenchFormat.ratio($0) }.joined(separator: ", ") + ")" : "")
+        }.joined(separator: "; ")
+        return Goal(name: name, measured: measured, met: best.1.allSatisfy { $0 >= 20 })
+    }
+
+    /// The gfmc engine whose final distance a baseline record is compared with: gram-gd for gd, weights-flow for
+    /// ivp, and for reduced the sampled flow on the same start (dop853 when it was measured).
+    func referenceEngine(for method: String, width: Int) -> BenchEngineCase {
+        switch method {
+        case "gd": return .gramGD
+        case "reduced": return engine(.sampledFlowDop853, width: width) != nil ? .sampledFlowDop853 : .sampledFlow
+        default: return .weightsFlow
+        }
     }
 
     // MARK: Markdown
@@ -126,6 +192,7 @@ public struct BenchReport: Codable, Sendable {
             out.append("| \(g.name) | \(g.measured) | \(g.met.map { $0 ? "yes" : "**no**" } ?? "not run") |")
         }
         if !engines.isEmpty { out.append(""); out += engineTable }
+        if !integrations.isEmpty { out.append(""); out += integrationTable }
         if !baseline.isEmpty { out.append(""); out += baselineTable; out.append(""); out += ratioTable }
         if !rhs.isEmpty { out.append(""); out += rhsTable }
         if let s = study { out.append(""); out += studyTable(s) }
@@ -143,20 +210,36 @@ public struct BenchReport: Codable, Sendable {
         var out = ["### Time per trial (wide-network problem, N = 100, n = 400, m = 1, α = ½)", "",
                    "Whole trials (`TrialRunner.run`: initial draws, integration, every reported quantity). "
                    + "Trials are indices 0…k−1 (different random starts); median, ±half the (max−min)/median spread, "
-                   + "min and max. flow = Dormand–Prince to excess loss ≤ 1e-12; gd = the paper's GD (η = 5e-3 on the "
+                   + "min and max. flow = Dormand–Prince 5(4) (dop853: Dormand–Prince 8(5,3)) to excess loss ≤ 1e-12; gd = the paper's GD (η = 5e-3 on the "
                    + "mean loss, until it is < 1e-8). * = extrapolated, not run in full: the full run was predicted to "
                    + "exceed the per-trial budget, so two runs cut after K/5 and K iterations gave a fixed cost and a "
                    + "cost per iteration, evaluated at the iteration count of the Gram-form GD on the same start "
-                   + "(shown under steps).", "",
-                   "| Engine | h | trials | median | spread | min | max | steps (median) | RHS evals (median) | converged |",
-                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+                   + "(shown under steps). CPU: the median CPU time of the timing thread (BLAS runs on it), which on a "
+                   + "loaded machine approximates the wall time an idle one would show.", "",
+                   "| Engine | h | trials | median | spread | min | max | CPU (median) | steps (median) | RHS evals (median) | converged |",
+                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
         for e in engines {
             let star = e.anyExtrapolated ? "*" : ""
             out.append("| \(e.engineCase.rawValue) | \(e.width) | \(e.trials.count) | \(BenchFormat.seconds(e.seconds?.median))\(star) "
                        + "| \(BenchFormat.spread(e.seconds)) | \(BenchFormat.seconds(e.seconds?.minimum)) "
-                       + "| \(BenchFormat.seconds(e.seconds?.maximum)) | \(e.medianSteps.map { String(Int($0)) } ?? "–") "
+                       + "| \(BenchFormat.seconds(e.seconds?.maximum)) | \(BenchFormat.seconds(e.cpuSeconds?.median)) "
+                       + "| \(e.medianSteps.map { String(Int($0)) } ?? "–") "
                        + "| \(e.medianRHS.map { String(Int($0)) } ?? "–") "
                        + "| \(e.anyExtrapolated ? "(cut)" : (e.allConverged ? "all" : "**not all**")) |")
+        }
+        return out
+    }
+
+    var integrationTable: [String] {
+        var out = ["### The sampled flows' integration alone", "",
+                   "`GramEngine.integrate` from the same K_r(0) as the timed trials (no initial draws, no reported "
+                   + "quantities): what the timer of (c), the NumPy/SciPy reduction, covers.", "",
+                   "| Engine | h | trials | median | CPU (median) | RHS evals (median) | converged |",
+                   "|---|---:|---:|---:|---:|---:|---|"]
+        for e in integrations {
+            out.append("| \(e.engineCase.rawValue) | \(e.width) | \(e.trials.count) | \(BenchFormat.seconds(e.seconds?.median)) "
+                       + "| \(BenchFormat.seconds(e.cpuSeconds?.median)) | \(e.medianRHS.map { String(Int($0)) } ?? "–") "
+                       + "| \(e.allConverged ? "all" : "**not all**") |")
         }
         return out
     }
@@ -167,22 +250,25 @@ public struct BenchReport: Codable, Sendable {
                    + "full-width GD, η = 5e-3, until the mean loss < 1e-8. (b) ivp: `solve_ivp` (DOP853, rtol 1e-10, "
                    + "atol 1e-12) on the full weights until the excess ½-loss ≤ 1e-12. A trial stopped by the "
                    + "per-trial budget is marked: gd is extrapolated with the Gram-form GD's iteration count on the "
-                   + "same start (* in the table), ivp gives a lower bound (≥). The last column compares the final "
-                   + "distance ‖UVᵀ − Θ̂‖_F with gfmc's on the same start (gram-gd for gd, weights-flow for ivp).", "",
-                   "| Method | h | trial | seconds | work | iterations needed (gfmc) | completed | distance | rel. diff. vs gfmc |",
-                   "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
+                   + "same start (* in the table), ivp gives a lower bound (≥). (c) reduced: the `sampled` engine's "
+                   + "reduced flow (K_r, Φ) of (r+m)×(r+m) matrices in NumPy, SciPy's DOP853 stepper (rtol 1e-10, "
+                   + "atol 1e-14) and gfmc's stopping rule, from the same K_r(0), C(0) the sampled engine drew. The last "
+                   + "column compares the final distance ‖UVᵀ − Θ̂‖_F with gfmc's on the same start (gram-gd for gd, "
+                   + "weights-flow for ivp, sampled-flow-dop853 for reduced, or sampled-flow if that was not run).", "",
+                   "| Method | h | trial | seconds | CPU | work | iterations needed (gfmc) | completed | distance | rel. diff. vs gfmc |",
+                   "|---|---:|---:|---:|---:|---:|---:|---|---:|---:|"]
         for r in baseline {
             let time: String
             if r.completed { time = BenchFormat.seconds(r.seconds) }
             else if let f = r.fullSeconds { time = BenchFormat.seconds(f) + "* (ran \(BenchFormat.seconds(r.seconds)))" }
             else { time = "≥ " + BenchFormat.seconds(r.seconds) }
-            let reference = engine(r.method == "gd" ? .gramGD : .weightsFlow, width: r.width)?
+            let reference = engine(referenceEngine(for: r.method, width: r.width), width: r.width)?
                 .trials.first { $0.index == r.trial }?.distanceFrobenius
             var diff = "–"
             if let d = r.distanceFrobenius, let ref = reference, ref > 0, r.completed {
                 diff = String(format: "%.1e", abs(d - ref) / ref)
             }
-            out.append("| \(r.method) | \(r.width) | \(r.trial) | \(time) | \(r.work) | \(r.swiftIterations.map(String.init) ?? "–") "
+            out.append("| \(r.method) | \(r.width) | \(r.trial) | \(time) | \(BenchFormat.seconds(r.cpuSeconds)) | \(r.work) | \(r.swiftIterations.map(String.init) ?? "–") "
                        + "| \(r.completed ? "yes" : "no (budget)") | \(r.completed ? (r.distanceFrobenius.map { String(format: "%.4f", $0) } ?? "–") : "–") | \(diff) |")
         }
         return out
@@ -197,7 +283,9 @@ public struct BenchReport: Codable, Sendable {
             ("(a) Python GD / sampled-flow", "gd", .sampledFlow), ("(a) Python GD / sampled-gd", "gd", .sampledGD),
             ("(a) Python GD / gram-gd", "gd", .gramGD), ("(a) Python GD / weights-gd", "gd", .weightsGD),
             ("(b) solve_ivp / weights-flow", "ivp", .weightsFlow), ("(b) solve_ivp / gram-flow", "ivp", .gramFlow),
-            ("(b) solve_ivp / sampled-flow", "ivp", .sampledFlow)]
+            ("(b) solve_ivp / sampled-flow", "ivp", .sampledFlow),
+            ("(c) NumPy/SciPy reduction / sampled-flow", "reduced", .sampledFlow),
+            ("(c) NumPy/SciPy reduction / sampled-flow-dop853", "reduced", .sampledFlowDop853)]
         for (label, method, c) in rows {
             guard engines.contains(where: { $0.engineCase == c }), baseline.contains(where: { $0.method == method }) else { continue }
             let cells = widths.map { h -> String in
@@ -208,6 +296,21 @@ public struct BenchReport: Codable, Sendable {
                 }
                 return "–"
             }
+            out.append("| \(label) | " + cells.joined(separator: " | ") + " |")
+        }
+        for c in [BenchEngineCase.sampledFlow, .sampledFlowDop853] where baseline.contains(where: { $0.method == "reduced" }) {
+            let cells = widths.map { h -> String in
+                BenchRatio.speedUp(reference: baselineSeconds("reduced", width: h)?.median,
+                                   candidate: integrations.first { $0.engineCase == c && $0.width == h }?.seconds?.median)
+                    .map { BenchFormat.ratio($0) } ?? "–"
+            }
+            guard cells.contains(where: { $0 != "–" }) else { continue }
+            out.append("| (c) NumPy/SciPy reduction / \(c.rawValue), integration alone | " + cells.joined(separator: " | ") + " |")
+        }
+        for (label, c) in [("(c) NumPy/SciPy reduction / sampled-flow, CPU time", BenchEngineCase.sampledFlow),
+                           ("(c) NumPy/SciPy reduction / sampled-flow-dop853, CPU time", .sampledFlowDop853)] {
+            let cells = widths.map { h in cpuSpeedUp(baseline: "reduced", over: c, width: h).map { BenchFormat.ratio($0) } ?? "–" }
+            guard cells.contains(where: { $0 != "–" }) else { continue }
             out.append("| \(label) | " + cells.joined(separator: " | ") + " |")
         }
         return out

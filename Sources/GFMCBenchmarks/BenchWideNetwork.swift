@@ -47,6 +47,14 @@ public struct BenchWideNetwork: Sendable {
                                 trial: TrialID(width: width, index: index))
     }
 
+    /// The reduced start (K_r(0), C(0)) the `sampled` engine draws for trial (h, index) (`ReducedInitialState.sample`
+    /// with the study seed and this initialization's σ_U, σ_V): the very state a timed sampled trial integrates.
+    public func sampledStart(width: Int, index: Int) -> ReducedInitialState {
+        let (su, sv) = initialization.gaussianScale!.sigmas(width: width)
+        return ReducedInitialState.sample(problem: problem, sigmaU: su, sigmaV: sv, nullSpaceIsZero: false,
+                                          studySeed: studySeed, trial: TrialID(width: width, index: index))
+    }
+
     /// A trial runner for `engine` with `settings`.
     public func runner(engine: EngineKind, settings: IntegrationSettings) throws -> TrialRunner {
         try TrialRunner(problem: problem, initialization: initialization, engine: engine, settings: settings,
@@ -54,11 +62,14 @@ public struct BenchWideNetwork: Sendable {
     }
 }
 
-/// One engine configuration timed by `gfmc bench`: an engine and an integration method.
+/// One engine configuration timed by `gfmc bench`: an engine, an integration method and, for the flow, the
+/// embedded pair (Dormand–Prince 5(4), the default, unless the case names another).
 public enum BenchEngineCase: String, CaseIterable, Codable, Sendable {
     case weightsFlow = "weights-flow"
     case gramFlow = "gram-flow"
     case sampledFlow = "sampled-flow"
+    /// `sampled-flow` with Dormand–Prince 8(5,3) (`"scheme": "dop853"` in a study).
+    case sampledFlowDop853 = "sampled-flow-dop853"
     case weightsGD = "weights-gd"
     case gramGD = "gram-gd"
     case sampledGD = "sampled-gd"
@@ -67,7 +78,7 @@ public enum BenchEngineCase: String, CaseIterable, Codable, Sendable {
         switch self {
         case .weightsFlow, .weightsGD: return .weights
         case .gramFlow, .gramGD: return .gram
-        case .sampledFlow, .sampledGD: return .sampled
+        case .sampledFlow, .sampledFlowDop853, .sampledGD: return .sampled
         }
     }
 
@@ -79,8 +90,14 @@ public enum BenchEngineCase: String, CaseIterable, Codable, Sendable {
     }
 
     public var settings: IntegrationSettings {
-        isGradientDescent ? BenchWideNetwork.gradientDescentSettings : BenchWideNetwork.flowSettings
+        if isGradientDescent { return BenchWideNetwork.gradientDescentSettings }
+        var settings = BenchWideNetwork.flowSettings
+        if self == .sampledFlowDop853 { settings.scheme = .dop853 }
+        return settings
     }
+
+    /// The width-independent flow cases, also timed at the extra `--sampled-widths`.
+    public var isSampledFlow: Bool { self == .sampledFlow || self == .sampledFlowDop853 }
 
     /// Whether the cost of a trial grows with h (only those are capped by the per-trial time budget).
     public var costGrowsWithWidth: Bool { engine == .weights }

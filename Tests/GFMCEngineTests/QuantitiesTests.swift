@@ -73,6 +73,20 @@ struct QuantitiesTests {
         #expect(abs(ImbalanceSpectrum.relativeDrift(from: a, to: b) - 0.001) < 1e-12)
     }
 
+    /// The final-state drift check uses `rawEigenvalues`, which skips ‖K_r‖₂: its eigenvalues must be those of
+    /// the full spectrum bit for bit, for a definite K_r (Cholesky path) and a singular one (h < r + m).
+    @Test(arguments: [12, 3])
+    func rawEigenvaluesAreTheSpectrumsBitForBit(width: Int) throws {
+        var z = Matrix(rows: 7, cols: width)
+        for j in 0..<width { for i in 0..<7 { z[i, j] = sin(Double(3 * i + 5 * j + 1)) } }
+        let k = z.times(z, transposeOther: true)
+        let full = try ImbalanceSpectrum(reducedGram: k, rank: 5)
+        let raw = try ImbalanceSpectrum.rawEigenvalues(reducedGram: k, rank: 5)
+        #expect(raw.map(\.bitPattern) == full.eigenvalues.map(\.bitPattern))
+        #expect(ImbalanceSpectrum.relativeDrift(from: full, toEigenvalues: raw) == 0)
+        #expect(ImbalanceSpectrum.relativeDrift(from: full, toEigenvalues: [1]).isNaN)
+    }
+
     @Test func measuredRateOnSyntheticTraces() {
         let times = (0...200).map { Double($0) * 0.05 }
         let pure = times.map { 3 * exp(-2.5 * $0) }

@@ -3,6 +3,7 @@ import GFMCBenchmarks
 import GFMCCommandLine
 import GFMCEngine
 import GFMCLinearAlgebra
+import GFMCModel
 import Testing
 
 /// Pure logic of `gfmc bench` (no timing is asserted anywhere): statistics of timings, extrapolation, the
@@ -101,15 +102,78 @@ import Testing
         report.rhs = [BenchRHSMeasurement(width: 2000, enginePerRHS: BenchTimingSummary([1.5e-3]), rhsEvaluations: 900,
                                           barePerRHS: BenchTimingSummary([1e-3]))]
         let goals = report.goals
-        #expect(goals.count == 5)
+        #expect(goals.count == 7)
         #expect(goals[0].met == true)                      // 2000× ≥ 1000×
         #expect(goals[0].measured.hasPrefix("2000×"))
         #expect(goals[1].met == false)                     // 2.5 s solve_ivp vs 3 s weights
         #expect(goals[2].met == false)                     // 1.5× > 1.3×
-        #expect(goals[3].met == nil && goals[4].met == nil) // not run
+        #expect(goals[3].met == nil)                       // study not run
+        #expect(goals[4].met == nil && goals[5].met == nil) // sampled flows only at h = 2000; no reduced baseline
+        #expect(goals[6].met == nil)                       // coordinator not run
         let markdown = report.markdown
         #expect(markdown.contains("| `sampled` ≥ 1000× faster than (a) Python GD at h = 2000 | 2000× (sampled-flow) | yes |"))
         #expect(markdown.contains("| sampled-flow | 2000 | 3 | 20.0 ms |"))
+    }
+
+    /// "≤ 5 ms per trial" and "≥ 20× the NumPy/SciPy reduction" are judged on the fastest sampled flow at all three
+    /// widths; the reduced baseline's distance is compared with that flow's on the same start.
+    @Test func sampledFlowGoalsUseTheFastestFlowAtEveryWidth() throws {
+        var report = BenchReport(command: "gfmc bench", machineAtStart: BenchMachine.current(directory: "/"))
+        func timing(_ s: Double, distance: Double = 0.5) -> BenchTrialTiming {
+            BenchTrialTiming(index: 0, seconds: s, steps: 10, rhsEvaluations: 60, converged: true, stopReason: .converged,
+                             distanceFrobenius: distance)
+        }
+        for (h, slow, fast) in [(500, 9e-3, 4e-3), (2000, 9e-3, 4.5e-3), (10_000, 9e-3, 6e-3)] {
+            report.engines.append(BenchEngineMeasurement(engineCase: .sampledFlow, width: h, trials: [timing(slow)]))
+            report.engines.append(BenchEngineMeasurement(engineCase: .sampledFlowDop853, width: h,
+                                                         trials: [timing(fast, distance: 0.4)]))
+            report.baseline.append(try BenchBaselineRunner.parse(
+                #"{"method": "reduced", "width": \#(h), "trial": 0, "seconds": 0.1, "work": 700, "completed": true, "distance_frobenius": 0.40000004}"#))
+        }
+        var goals = report.goals
+        #expect(goals[4].met == false)   // 6 ms at h = 10 000
+        #expect(goals[4].measured.hasPrefix("sampled-flow-dop853: 4.00 ms–6.00 ms"))
+        #expect(goals[5].met == false)   // 0.1 s / 6 ms ≈ 16.7× < 20×
+        report.engines[5] = BenchEngineMeasurement(engineCase: .sampledFlowDop853, width: 10_000,
+                                                   trials: [timing(4.9e-3, distance: 0.4)])
+        goals = report.goals
+        #expect(goals[4].met == true)
+        #expect(goals[5].met == true)    // 0.1 s / 4.9 ms ≈ 20.4×
+        let markdown = report.markdown
+        #expect(markdown.contains("| (c) NumPy/SciPy reduction / sampled-flow-dop853 | 25.0× | 22.2× | 20.4× |"))
+        #expect(markdown.contains("| reduced | 500 | 0 | 100 ms | – | 700 | – | yes | 0.4000 | 1.0e-07 |"))
+        // CPU times (recorded by both sides) give their own ratios.
+        #expect(!markdown.contains("CPU time |"))
+        for i in report.engines.indices {
+            report.engines[i].trials = report.engines[i].trials.map { t in var t = t; t.cpuSeconds = t.seconds / 2; return t }
+        }
+        report.baseline = report.baseline.map { r in var r = r; r.cpuSeconds = 0.08; return r }
+        #expect(report.cpuSpeedUp(baseline: "reduced", over: .sampledFlowDop853, width: 500) == 0.08 / 2e-3)
+        #expect(report.markdown.contains("| (c) NumPy/SciPy reduction / sampled-flow-dop853, CPU time | 40.0× | 35.6× | 32.7× |"))
+        #expect(report.goals[4].measured.contains("(CPU 2.00 ms–2.45 ms)"))
+        // The integration alone (what the reduction's own timer covers) gets its own table and ratio row.
+        report.integrations = [500, 2000, 10_000].map { h in
+            BenchEngineMeasurement(engineCase: .sampledFlowDop853, width: h, trials: [timing(2e-3)])
+        }
+        #expect(report.markdown.contains("| sampled-flow-dop853 | 2000 | 1 | 2.00 ms | – | 60 | all |"))
+        #expect(report.markdown.contains("| (c) NumPy/SciPy reduction / sampled-flow-dop853, integration alone | 50.0× | 50.0× | 50.0× |"))
+    }
+
+    /// The reduced baseline is handed `sampledStart`: it must be the start the timed sampled trial integrates. The
+    /// trial reports ‖C(0)‖_F (Lemma 11 (34)) and ‖K₁₂(0)‖_F (Lemma 11 (35)), and the integration alone from that
+    /// K_r(0) gives the trial's distance exactly.
+    @Test func theExportedReducedStartIsTheTimedTrialsStart() throws {
+        let network = try BenchWideNetwork(dataSeed: 530, studySeed: 53)
+        let id = TrialID(width: 2000, index: 1)
+        let start = network.sampledStart(width: id.width, index: id.index)
+        let trial = try network.runner(engine: .sampled, settings: BenchEngineCase.sampledFlowDop853.settings).run(id)
+        #expect(start.nullSpaceCoupling.frobeniusNorm == trial.lemma34Quantity)
+        #expect(start.endToEndReduced.frobeniusNorm == trial.lemma35Quantity)
+        let timer = BenchEngineTimer(network: network, maxTrialSeconds: 60, log: { _ in })
+        let alone = try timer.measureIntegration(.sampledFlowDop853, width: id.width, repetitions: 2)
+        #expect(alone.trials.count == 2 && alone.allConverged)
+        #expect(alone.trials[1].distanceFrobenius == trial.distanceFrobenius)
+        #expect(alone.trials[1].rhsEvaluations == trial.rhsEvaluations)
     }
 
     @Test func formattingPicksUnits() {

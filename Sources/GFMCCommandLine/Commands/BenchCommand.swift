@@ -18,11 +18,11 @@ struct BenchCommand: GFMCCommand {
         let sampledWidths = Option.list("sampled-widths", help: "Extra widths for sampled-flow only (empty string for none).", defaultValue: "1000000,1000000000")
         let engines = Option.list("engines", help: "Engine cases: \(BenchEngineCase.allCases.map(\.rawValue).joined(separator: ",")).", defaultValue: "all")
         let repetitions = Option.int("repetitions", short: "r", valueName: "K", help: "Trials timed per engine and width (indices 0..K-1).", defaultValue: "3", in: 1...1000)
-        let baselineRepetitions = Option.int("baseline-repetitions", valueName: "K", help: "Python trials per method and width (the first K of the same starts).", defaultValue: "1", in: 1...100)
-        let baselineMethods = Option.list("baseline-methods", help: "gd, ivp or both.", defaultValue: "gd,ivp")
+        let baselineRepetitions = Option.int("baseline-repetitions", valueName: "K", help: "Python trials per width for gd and ivp (the first K of the same starts); reduced runs --repetitions trials.", defaultValue: "1", in: 1...100)
+        let baselineMethods = Option.list("baseline-methods", help: "Any of gd, ivp, reduced.", defaultValue: "gd,ivp,reduced")
         let maxTrialSeconds = Option.double("max-trial-seconds", valueName: "S", help: "Budget per weights-gd trial before extrapolating.", defaultValue: "60", requirement: "> 0") { $0 > 0 }
         let baselineGDMaxSeconds = Option.double("baseline-gd-max-seconds", valueName: "S", help: "Budget per Python GD trial before extrapolating.", defaultValue: "200", requirement: "> 0") { $0 > 0 }
-        let ivpMaxSeconds = Option.double("ivp-max-seconds", valueName: "S", help: "Budget per solve_ivp trial (a stopped one is a lower bound).", defaultValue: "900", requirement: "> 0") { $0 > 0 }
+        let ivpMaxSeconds = Option.double("ivp-max-seconds", valueName: "S", help: "Budget per solve_ivp or reduced trial (a stopped one is a lower bound).", defaultValue: "900", requirement: "> 0") { $0 > 0 }
         let studyTrials = Option.int("study-trials", valueName: "T", help: "Trials per width in the study part (1000 = the goal, run in full).", defaultValue: "1000", in: 1...100_000)
         let studyThreads = Option.int("study-threads", valueName: "K", help: "Threads for the study part.", defaultValue: "2", in: 1...256)
         let studyMethod = Option.choice("study-method", valueName: "METHOD", help: "flow or gd for the study part.", defaultValue: "flow", among: [FlowMethod.flow, .gd])
@@ -42,10 +42,13 @@ struct BenchCommand: GFMCCommand {
         discussion: """
         Workload: the paper's wide-network problem (N = 100, n = 400, m = 1, X entries N(0, 1/400), \
         Y = XΘ + ε, U(0), V(0) entries N(0, 1/h)). Parts (--parts, comma-separated; default all):
-          engines      time per trial of weights-flow, gram-flow, sampled-flow, weights-gd, gram-gd and \
-        sampled-gd at each --widths, and sampled-flow also at --sampled-widths.
+          engines      time per trial of weights-flow, gram-flow, sampled-flow, sampled-flow-dop853 (the \
+        sampled flow with "scheme": "dop853"), weights-gd, gram-gd and sampled-gd at each --widths, and the \
+        sampled flows also at --sampled-widths.
           baseline     tools/baseline/wide_network.py on the same data and initial weights, with \
-        OPENBLAS_NUM_THREADS=1: (a) the paper's full-width GD, (b) SciPy solve_ivp; speed-up ratios.
+        OPENBLAS_NUM_THREADS=1: (a) the paper's full-width GD, (b) SciPy solve_ivp, (c) the sampled engine's \
+        reduced flow in NumPy/SciPy from the same K_r(0), C(0), with the sampled flows' integration alone \
+        timed too (what that baseline's timer covers); speed-up ratios.
           rhs          the weights engine's time per right-hand side against the bare BLAS products.
           study        the paper's 20-width study through the engine on --study-threads threads \
         (--study-trials per width; below 1000 the time is extrapolated, and the table says so).
@@ -113,9 +116,9 @@ struct BenchCommand: GFMCCommand {
                 return c
             }
         }
-        let methods = try arguments[o.baselineMethods] ?? ["gd", "ivp"]
-        for m in methods where m != "gd" && m != "ivp" {
-            throw CommandLineError.usage("--baseline-methods: unknown method '\(m)'; allowed: gd, ivp")
+        let methods = try arguments[o.baselineMethods] ?? ["gd", "ivp", "reduced"]
+        for m in methods where !["gd", "ivp", "reduced"].contains(m) {
+            throw CommandLineError.usage("--baseline-methods: unknown method '\(m)'; allowed: gd, ivp, reduced")
         }
         plan = Plan(parts: parts,
                     widths: try widths(o.widths, quick ? [500, 2000] : [500, 2000, 10_000]),
@@ -188,9 +191,17 @@ struct BenchCommand: GFMCCommand {
             for width in plan.widths {
                 for c in ordered { report.engines.append(try timer.measure(c, width: width, repetitions: plan.repetitions)) }
             }
-            if plan.engines.contains(.sampledFlow) {
+            for c in ordered where c.isSampledFlow {
                 for width in plan.sampledWidths where !plan.widths.contains(width) {
-                    report.engines.append(try timer.measure(.sampledFlow, width: width, repetitions: plan.repetitions))
+                    report.engines.append(try timer.measure(c, width: width, repetitions: plan.repetitions))
+                }
+            }
+            if plan.parts.contains("baseline") && plan.baselineMethods.contains("reduced") {
+                for c in ordered where c.isSampledFlow {
+                    for width in plan.widths {
+                        report.integrations.append(try timer.measureIntegration(c, width: width,
+                                                                                repetitions: plan.repetitions))
+                    }
                 }
             }
         }
@@ -203,7 +214,7 @@ struct BenchCommand: GFMCCommand {
                                              ivpMaxSeconds: plan.ivpMaxSeconds, log: log)
             do {
                 report.baseline = try runner.run(network: network, methods: plan.baselineMethods, widths: plan.widths,
-                                                 trials: plan.baselineRepetitions,
+                                                 trials: plan.baselineRepetitions, reducedTrials: plan.repetitions,
                                                  iterations: { try timer.gradientDescentIterations($0) })
             } catch let error as BenchBaselineError {
                 report.skipped["baseline"] = error.description

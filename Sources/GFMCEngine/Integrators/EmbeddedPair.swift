@@ -84,7 +84,8 @@ struct EmbeddedPair: Sendable {
     }()
 
     /// Hairer's DOP853 (the coefficients of dop853.f, as in SciPy's `dop853_coefficients` and Numerical
-    /// Recipes' `StepperDopr853`); the tests check the order conditions and the observed order 8.
+    /// Recipes' `StepperDopr853`); `IntegratorSchemeTests` checks it against the closed form of theory.md §6 and a
+    /// tight reference on the paper's wide problem.
     static let dop853: EmbeddedPair = {
         var a = [[Double]](repeating: [], count: 12)
         a[1] = [5.26001519587677318785587544488e-2]

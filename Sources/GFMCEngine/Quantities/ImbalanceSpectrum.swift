@@ -29,30 +29,9 @@ public struct ImbalanceSpectrum: Sendable, Equatable {
 
     /// - Parameters: `reducedGram` K_r ((r+m)×(r+m), symmetric positive semidefinite), `rank` r.
     public init(reducedGram k: Matrix, rank r: Int) throws {
-        precondition(k.isSquare && k.rows >= r, "K_r must be square with at least r rows")
+        let (values, spectralNorm) = try Self.compute(reducedGram: k, rank: r, needsNorm: true)
         let p = k.rows
-        let symmetric = k.symmetrized
-        let norm: Double, values: [Double]
-        if let factor = try? symmetric.cholesky() {
-            // K = L Lᵀ: Lᵀ J L = L_topᵀ L_top − L_botᵀ L_bot (rows of L split at r); ‖K‖₂ from K's eigenvalues.
-            norm = try symmetric.symmetricEigenvalues().first ?? 0
-            var signed = factor
-            for j in 0..<p { for i in r..<p { signed[i, j] = -signed[i, j] } }   // J L
-            values = try factor.times(signed, transposeSelf: true).symmetrized.symmetricEigenvalues()
-        } else {
-            // One eigendecomposition K = Q diag(κ) Qᵀ gives both K^{1/2} = Q diag(sqrt κ₊) Qᵀ and ‖K‖₂ = κ₁.
-            let eigen = try symmetric.symmetricEigen()
-            norm = eigen.values.first ?? 0
-            var scaledVectors = eigen.vectors
-            for j in 0..<p {
-                let s = max(eigen.values[j], 0).squareRoot()
-                for i in 0..<p { scaledVectors[i, j] *= s }
-            }
-            let root = scaledVectors.times(eigen.vectors, transposeOther: true).symmetrized
-            var scaled = root
-            for j in r..<p { for i in 0..<p { scaled[i, j] = -scaled[i, j] } }   // K^{1/2} J
-            values = try scaled.times(root).symmetrized.symmetricEigenvalues()
-        }
+        let norm = spectralNorm ?? 0
         let tol = 64 * Double(max(p, 1)) * Double.ulpOfOne * max(norm, 0)
         eigenvalues = values
         positive = values.filter { $0 > tol }
@@ -60,6 +39,41 @@ public struct ImbalanceSpectrum: Sendable, Equatable {
         zeroTolerance = tol
         rank = r
         outputDimension = p - r
+    }
+
+    /// The raw eigenvalues alone (`eigenvalues` of `init(reducedGram:rank:)`, bit for bit: the same
+    /// factorization and eigen-solver calls), without ‖K_r‖₂, which only the zero threshold needs. For the drift
+    /// check of a final state, where the threshold is not used; it saves one eigenvalue problem when K_r is
+    /// positive definite.
+    public static func rawEigenvalues(reducedGram k: Matrix, rank r: Int) throws -> [Double] {
+        try compute(reducedGram: k, rank: r, needsNorm: false).values
+    }
+
+    /// The eigenvalues of Lᵀ J L (or K_r^{1/2} J K_r^{1/2}), decreasing, and ‖K_r‖₂ when `needsNorm` (or when it
+    /// comes free with the eigendecomposition).
+    private static func compute(reducedGram k: Matrix, rank r: Int, needsNorm: Bool) throws
+        -> (values: [Double], norm: Double?) {
+        precondition(k.isSquare && k.rows >= r, "K_r must be square with at least r rows")
+        let p = k.rows
+        let symmetric = k.symmetrized
+        if let factor = try? symmetric.cholesky() {
+            // K = L Lᵀ: Lᵀ J L = L_topᵀ L_top − L_botᵀ L_bot (rows of L split at r); ‖K‖₂ from K's eigenvalues.
+            let norm = needsNorm ? try symmetric.symmetricEigenvalues().first ?? 0 : nil
+            var signed = factor
+            for j in 0..<p { for i in r..<p { signed[i, j] = -signed[i, j] } }   // J L
+            return (try factor.times(signed, transposeSelf: true).symmetrized.symmetricEigenvalues(), norm)
+        }
+        // One eigendecomposition K = Q diag(κ) Qᵀ gives both K^{1/2} = Q diag(sqrt κ₊) Qᵀ and ‖K‖₂ = κ₁.
+        let eigen = try symmetric.symmetricEigen()
+        var scaledVectors = eigen.vectors
+        for j in 0..<p {
+            let s = max(eigen.values[j], 0).squareRoot()
+            for i in 0..<p { scaledVectors[i, j] *= s }
+        }
+        let root = scaledVectors.times(eigen.vectors, transposeOther: true).symmetrized
+        var scaled = root
+        for j in r..<p { for i in 0..<p { scaled[i, j] = -scaled[i, j] } }   // K^{1/2} J
+        return (try scaled.times(root).symmetrized.symmetricEigenvalues(), eigen.values.first ?? 0)
     }
 
     /// [λ_i(D)]₊ for 1-based i (0 beyond the positive eigenvalues).
@@ -78,9 +92,14 @@ public struct ImbalanceSpectrum: Sendable, Equatable {
     /// over the decreasing eigenvalues of K_r J (the raw `eigenvalues`). When `a` is all zero the absolute
     /// drift is returned. NaN when the sizes differ.
     public static func relativeDrift(from a: ImbalanceSpectrum, to b: ImbalanceSpectrum) -> Double {
-        guard a.eigenvalues.count == b.eigenvalues.count else { return .nan }
+        relativeDrift(from: a, toEigenvalues: b.eigenvalues)
+    }
+
+    /// `relativeDrift(from:to:)` against raw eigenvalues (`rawEigenvalues(reducedGram:rank:)`).
+    public static func relativeDrift(from a: ImbalanceSpectrum, toEigenvalues b: [Double]) -> Double {
+        guard a.eigenvalues.count == b.count else { return .nan }
         let scale = a.eigenvalues.map(abs).max() ?? 0
-        let diff = zip(a.eigenvalues, b.eigenvalues).map { abs($0 - $1) }.max() ?? 0
+        let diff = zip(a.eigenvalues, b).map { abs($0 - $1) }.max() ?? 0
         return scale > 0 ? diff / scale : diff
     }
 }

@@ -95,8 +95,8 @@ struct TrialComputation {
         do {
             result.distanceOperator = try nullSpaceFinal.operatorNorm()
             if let theta { result.distanceOperatorDirect = try (theta - problem.thetaHat).operatorNorm() }
-            let spectrumEnd = try ImbalanceSpectrum(reducedGram: finalGram, rank: r)
-            result.imbalanceDrift = ImbalanceSpectrum.relativeDrift(from: spectrum0, to: spectrumEnd)
+            let spectrumEnd = try ImbalanceSpectrum.rawEigenvalues(reducedGram: finalGram, rank: r)
+            result.imbalanceDrift = ImbalanceSpectrum.relativeDrift(from: spectrum0, toEigenvalues: spectrumEnd)
         } catch {
             result.converged = false
             result.stopReason = .numericalError
