@@ -7,11 +7,11 @@ import Foundation
 /// Create it on the thread that owns `socket`, **before** `socket.connect`, so no event is missed;
 /// the socket's owner then reads ``refusal`` whenever convenient (it is thread-safe). `stop()`
 /// (idempotent, also on deinit) ends the thread within about 50 ms; call it before closing `socket`.
+///
+/// `@unchecked Sendable`: its own fields are constants; the monitor thread shares only `State`, under its lock.
 public final class HandshakeWatch: @unchecked Sendable {
     private let state = State()
-    private let finished = DispatchSemaphore(value: 0)
-    private var stopped = false
-    private let stopLock = NSLock()
+    private let thread: StartedThread
 
     private final class State: @unchecked Sendable {
         private let lock = NSLock()
@@ -36,7 +36,7 @@ public final class HandshakeWatch: @unchecked Sendable {
         let context = socket.context
         let state = state
         do {
-            try StartedThread.start(named: "gfmc.handshake-monitor", finished: finished, setup: {
+            thread = try StartedThread(named: "gfmc.handshake-monitor", setup: {
                 let reader = try ZMQSocket(context: context, type: .pair)
                 try reader.connect(endpoint)
                 return reader
@@ -45,7 +45,6 @@ public final class HandshakeWatch: @unchecked Sendable {
                 reader.close()
             })
         } catch {
-            stopped = true
             _ = zmq_socket_monitor(handle, nil, 0)
             throw error
         }
@@ -57,13 +56,7 @@ public final class HandshakeWatch: @unchecked Sendable {
     /// Stops the monitor thread and waits for it (idempotent). Call on the socket's owning thread
     /// while the socket is still open.
     public func stop() {
-        let first = stopLock.withLock { () -> Bool in
-            defer { stopped = true }
-            return !stopped
-        }
-        guard first else { return }
-        state.requestStop()
-        finished.wait()
+        thread.stop(requestStop: state.requestStop)
     }
 
     deinit { stop() }

@@ -47,14 +47,12 @@ public struct ZAPDecision: Sendable, Equatable, CustomStringConvertible {
 ///
 /// `stop()` (also called on deinit) ends the thread within about `pollIntervalMilliseconds`.
 ///
-/// `@unchecked Sendable`: `stopped` is guarded by `stopLock`; everything the handler thread shares lives in `State`.
+/// `@unchecked Sendable`: its own fields are constants; everything the handler thread shares lives in `State`.
 public final class ZAPHandler: @unchecked Sendable {
     public static let endpoint = "inproc://zeromq.zap.01"
 
     private let state: State
-    private let finished = DispatchSemaphore(value: 0)
-    private var stopped = false
-    private let stopLock = NSLock()
+    private let thread: StartedThread
 
     /// Thread-shared state, guarded by its lock.
     ///
@@ -114,20 +112,15 @@ public final class ZAPHandler: @unchecked Sendable {
         for key in keys { try CurveKeyPair.validate(key, source: "ZAP allowlist entry \"\(key)\"") }
         let state = State(allowed: keys)
         self.state = state
-        do {
-            try StartedThread.start(named: "gfmc.zap", finished: finished, setup: {
-                let socket = try ZMQSocket(context: context, type: .rep)
-                try ZAPHandler.bindRetryingWhileReleased(socket)
-                return socket
-            }, run: { socket in
-                ZAPHandler.serve(socket: socket, state: state, domain: domain,
-                                 pollIntervalMilliseconds: pollIntervalMilliseconds, onDecision: onDecision)
-                socket.close()
-            })
-        } catch {
-            stopped = true
-            throw error
-        }
+        thread = try StartedThread(named: "gfmc.zap", setup: {
+            let socket = try ZMQSocket(context: context, type: .rep)
+            try ZAPHandler.bindRetryingWhileReleased(socket)
+            return socket
+        }, run: { socket in
+            ZAPHandler.serve(socket: socket, state: state, domain: domain,
+                             pollIntervalMilliseconds: pollIntervalMilliseconds, onDecision: onDecision)
+            socket.close()
+        })
     }
 
     /// Replaces the allowlist (takes effect for the next connection).
@@ -142,13 +135,7 @@ public final class ZAPHandler: @unchecked Sendable {
 
     /// Stops the handler thread and waits for it to close its socket (idempotent).
     public func stop() {
-        let first = stopLock.withLock { () -> Bool in
-            defer { stopped = true }
-            return !stopped
-        }
-        guard first else { return }
-        state.requestStop()
-        finished.wait()
+        thread.stop(requestStop: state.requestStop)
     }
 
     deinit { stop() }
