@@ -58,8 +58,8 @@ let package = Package(
         .target(name: "CGFMCBuildInfo"),
         // The command line: parses options, calls the layers above, prints.
         .target(name: "GFMCCommandLine", dependencies: [
-            "CGFMCBuildInfo", "GFMCApplication", "GFMCBenchmarks", "GFMCEngine", "GFMCLinearAlgebra", "GFMCModel",
-            "GFMCRuntime", "GFMCStudy", "GFMCTransport",
+            "CGFMCBuildInfo", "GFMCApplication", "GFMCBenchmarks", "GFMCConcurrency", "GFMCEngine", "GFMCLinearAlgebra",
+            "GFMCModel", "GFMCRuntime", "GFMCStudy", "GFMCTransport",
         ]),
         .executableTarget(name: "gfmc", dependencies: ["GFMCCommandLine"]),
         // tools/bench: fills a run directory's store with synthetic trials (report and store benchmarks).

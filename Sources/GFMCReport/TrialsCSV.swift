@@ -55,7 +55,8 @@ public enum TrialsCSV {
         return output
     }
 
-    /// The output slots of `rows`: each concurrent iteration writes only its own slot.
+    /// The output slots of `rows`: each concurrent iteration writes only its own slot (`@unchecked Sendable` on
+    /// that rule; the buffer outlives the iterations).
     private struct SendableSlots: @unchecked Sendable {
         let base: UnsafeMutableBufferPointer<[UInt8]>
     }

@@ -13,6 +13,7 @@ public final class HandshakeWatch: @unchecked Sendable {
     private let state = State()
     private let thread: StartedThread
 
+    /// `@unchecked Sendable`: every mutable field is read and written only under `lock`.
     private final class State: @unchecked Sendable {
         private let lock = NSLock()
         private var firstRefusal: HandshakeRefusal?

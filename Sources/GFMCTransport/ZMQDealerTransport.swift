@@ -6,6 +6,8 @@ import Foundation
 /// `HandshakeWatch` whose refusal `receive` throws. `wake()` writes to a pipe polled beside the socket.
 ///
 /// Create, use and close it on one thread (the socket's rule); only `wake()` may be called from others.
+///
+/// `@unchecked Sendable`: on that rule; `wake()` touches only `closed` (under `lock`) and the pipe.
 public final class ZMQDealerTransport: MessageTransport, @unchecked Sendable {
     /// CURVE settings of the client side (Z85 keys).
     public struct CurveClientKeys: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import GFMCApplication
+import GFMCConcurrency
 import GFMCModel
 import GFMCRuntime
 import GFMCStudy
@@ -172,7 +173,7 @@ struct CoordinatorCommand: GFMCCommand {
 /// socket is bound; removed at exit only if it still holds what this process wrote.
 struct EndpointFile: Sendable {
     let path: String
-    private let written = LockedText()
+    private let written = LockedValue<String?>(nil)  // set on the listening callback's thread, read at exit
 
     init(path: String) { self.path = path }
 
@@ -188,16 +189,8 @@ struct EndpointFile: Sendable {
     }
 
     func withdraw() {
-        guard let mine = written.get() else { return }
+        guard let mine = written.value else { return }
         let current = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
         if current == mine { unlink(path) }
     }
-}
-
-/// A text value set from the listening callback's thread and read at exit.
-private final class LockedText: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: String?
-    func set(_ text: String) { lock.lock(); value = text; lock.unlock() }
-    func get() -> String? { lock.lock(); defer { lock.unlock() }; return value }
 }
