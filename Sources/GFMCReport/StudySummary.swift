@@ -63,7 +63,8 @@ public struct StudySummary: Codable, Equatable, Sendable {
 
     static func summarizeWidth(_ width: Int, trials: [TrialResult], deltas: [Double],
                                probabilities: [Double], level: Double) -> WidthSummary {
-        let converged = trials.filter(\.converged)
+        // Filtered lazily or shared, never copied: a width's trials can be hundreds of megabytes.
+        let converged = trials.allSatisfy(\.converged) ? trials : trials.filter(\.converged)
         var stopReasons: [String: Int] = [:]
         for t in trials { stopReasons[t.stopReason.rawValue, default: 0] += 1 }
         let deltaSummaries = deltas.indices.map { i in
@@ -89,7 +90,7 @@ public struct StudySummary: Codable, Equatable, Sendable {
         let convergedChecks = converged.compactMap { i < $0.bounds.count ? $0.bounds[i] : nil }
         let bound = finiteMedian(allChecks.map(\.theorem12Bound))
         let corrected = finiteMedian(allChecks.map(\.theorem12BoundCorrected))
-        let distances = converged.filter { i < $0.bounds.count }.map(\.distanceOperator).filter { $0.isFinite }
+        let distances = Array(converged.lazy.filter { i < $0.bounds.count }.map(\.distanceOperator).filter { $0.isFinite })
         let p = 1 - delta
         let value = distances.isEmpty ? nil : Quantiles.type7(distances, probability: p)
         let quantile: QuantileEstimate
@@ -115,21 +116,22 @@ public struct StudySummary: Codable, Equatable, Sendable {
     }
 
     static func summarizeRate(_ converged: [TrialResult]) -> RateSummary {
-        let usable = converged.filter { $0.measuredRate.isFinite && $0.theorem3Rate.isFinite && $0.theorem3Rate > 0 }
-        let ratios = usable.map { $0.measuredRate / $0.theorem3Rate }
-        return RateSummary(count: usable.count, medianRatio: finiteMedian(ratios), minimumRatio: ratios.min(),
-                           medianMeasuredRate: finiteMedian(usable.map(\.measuredRate)),
-                           medianTheorem3Rate: finiteMedian(usable.map(\.theorem3Rate)))
+        let usable = converged.lazy.filter { $0.measuredRate.isFinite && $0.theorem3Rate.isFinite && $0.theorem3Rate > 0 }
+        let ratios = Array(usable.map { $0.measuredRate / $0.theorem3Rate })
+        return RateSummary(count: ratios.count, medianRatio: finiteMedian(ratios), minimumRatio: ratios.min(),
+                           medianMeasuredRate: finiteMedian(Array(usable.map(\.measuredRate))),
+                           medianTheorem3Rate: finiteMedian(Array(usable.map(\.theorem3Rate))))
     }
 
     static func summarizePrediction(_ converged: [TrialResult]) -> PredictionSummary {
-        let usable = converged.filter { $0.predictedDistance.isFinite && $0.distanceFrobenius.isFinite }
-        guard !usable.isEmpty else {
+        let usable = converged.lazy.filter { $0.predictedDistance.isFinite && $0.distanceFrobenius.isFinite }
+        let predictedDistances = Array(usable.map(\.predictedDistance))
+        guard !predictedDistances.isEmpty else {
             return PredictionSummary(count: 0, meanPredicted: nil, meanMeasured: nil, ratio: nil)
         }
-        let predicted = Descriptive.mean(usable.map(\.predictedDistance))
-        let measured = Descriptive.mean(usable.map(\.distanceFrobenius))
-        return PredictionSummary(count: usable.count, meanPredicted: predicted, meanMeasured: measured,
+        let predicted = Descriptive.mean(predictedDistances)
+        let measured = Descriptive.mean(Array(usable.map(\.distanceFrobenius)))
+        return PredictionSummary(count: predictedDistances.count, meanPredicted: predicted, meanMeasured: measured,
                                  ratio: ratio(predicted, measured))
     }
 
