@@ -165,7 +165,7 @@ public struct TrialAllocator: Sendable {
     /// The allocation for one width given its trials (distinct; any order).
     public func allocate(width: Int, trials: [TrialResult]) -> WidthAllocation {
         let n = trials.count
-        let converged = trials.filter(\.converged)
+        let converged = trials.allSatisfy(\.converged) ? trials : trials.filter(\.converged)  // shared, not copied, when all converged
         let nc = converged.count
         var allMet = true
         var neededConverged = 0      // max over unmet targets, in converged trials

@@ -283,7 +283,8 @@ public enum ReportHTML {
 
     static func histogramPlots(_ trials: [TrialResult], widths: [Int]) -> [SVGPlot] {
         widths.compactMap { w in
-            let values = trials.filter { $0.id.width == w && $0.converged }.map(\.distanceFrobenius).filter { $0.isFinite }
+            let values = Array(trials.lazy.filter { $0.id.width == w && $0.converged }.map(\.distanceFrobenius)
+                .filter { $0.isFinite })
             guard !values.isEmpty,
                   let hist = try? Histogram(values: values, binCount: Histogram.suggestedBinCount(sampleSize: values.count))
             else { return nil }

@@ -49,7 +49,7 @@ public struct StudySummary: Codable, Equatable, Sendable {
             summarizeWidth(width, trials: byWidth[width] ?? [], deltas: manifest.deltas,
                            probabilities: probabilities, level: level)
         }
-        let converged = set.trials.filter(\.converged).count
+        let converged = set.trials.lazy.filter(\.converged).count
         let totals = TotalsSummary(trials: set.trials.count, converged: converged,
                                    nonConverged: set.trials.count - converged)
         let exponent = ExponentSummary(
