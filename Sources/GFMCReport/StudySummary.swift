@@ -91,10 +91,11 @@ public struct StudySummary: Codable, Equatable, Sendable {
         let bound = finiteMedian(allChecks.map(\.theorem12Bound))
         let corrected = finiteMedian(allChecks.map(\.theorem12BoundCorrected))
         let distances = Array(converged.lazy.filter { i < $0.bounds.count }.map(\.distanceOperator).filter { $0.isFinite })
+            .sorted()
         let p = 1 - delta
-        let value = distances.isEmpty ? nil : Quantiles.type7(distances, probability: p)
+        let value = distances.isEmpty ? nil : Quantiles.type7(sorted: distances, probability: p)
         let quantile: QuantileEstimate
-        if p > 0 && p < 1, let ci = try? Quantiles.orderStatisticInterval(distances, probability: p, level: level) {
+        if p > 0 && p < 1, let ci = try? Quantiles.orderStatisticInterval(sorted: distances, probability: p, level: level) {
             quantile = QuantileEstimate(probability: p, value: value, interval: IntervalSummary(ci.interval),
                                         exactCoverage: ci.exactCoverage)
         } else {

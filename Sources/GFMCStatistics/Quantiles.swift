@@ -49,9 +49,14 @@ public enum Quantiles {
     /// Edge cases: n = 0 gives (−∞, +∞) with coverage 1. Throws for p ∉ (0, 1) or level ∉ (0, 1).
     public static func orderStatisticInterval(_ values: [Double], probability p: Double,
                                               level: Double = 0.95) throws -> OrderStatisticInterval {
+        try orderStatisticInterval(sorted: values.sorted(), probability: p, level: level)
+    }
+
+    /// The same for values already sorted increasingly (no copy is sorted again).
+    public static func orderStatisticInterval(sorted x: [Double], probability p: Double,
+                                              level: Double = 0.95) throws -> OrderStatisticInterval {
         try validateLevel(level)
         guard p > 0 && p < 1 else { throw StatisticsError("probability must lie in (0, 1), got \(p)") }
-        let x = values.sorted()
         let n = x.count
         let tail = (1 - level) / 2
         // cdf[k] = P(B ≤ k) for k = 0…n, from log-space pmf terms summed in increasing k.
