@@ -75,7 +75,7 @@ enum TrialRowCodec {
     /// Sets the fields of `doubleColumns` from `d` (in that order; `d.count == doubleColumns.count`), written
     /// out like `doubleValues(of:)`.
     static func assignDoubleValues(_ d: [Double], to r: inout TrialResult) {
-        precondition(d.count == 21, "one value per REAL column")
+        precondition(d.count == doubleColumns.count, "one value per REAL column")
         r.finalTime = d[0]; r.wallSeconds = d[1]; r.distanceFrobenius = d[2]; r.distanceOperator = d[3]
         r.distanceFrobeniusDirect = d[4]; r.distanceOperatorDirect = d[5]; r.initialNullSpaceCoupling = d[6]
         r.initialLoss = d[7]; r.finalLoss = d[8]; r.optimalLoss = d[9]; r.effectiveImbalance = d[10]

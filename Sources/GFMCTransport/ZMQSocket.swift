@@ -188,15 +188,8 @@ public final class ZMQSocket {
         try receiveFrames(dontWait: true, maxFrames: maxFrames)
     }
 
-    /// Like `tryReceive`, plus the message's ZAP user id (metadata `"User-Id"`: the client's Z85 CURVE
-    /// public key when a `ZAPHandler` admitted it; nil without ZAP).
-    public func tryReceiveWithUserID(maxFrames: Int = ZMQSocket.defaultMaxFrames) throws -> (frames: [[UInt8]], userID: String?)? {
-        guard let message = try receiveMessage(dontWait: true, maxFrames: maxFrames) else { return nil }
-        try message.throwIfTruncated()
-        return (message.frames, message.userID)
-    }
-
-    /// Receives one whole multipart message if one is waiting (nil otherwise), never failing for its size: a
+    /// Receives one whole multipart message with its ZAP user id (metadata `"User-Id"`: the client's Z85 CURVE
+    /// public key when a `ZAPHandler` admitted it) if one is waiting (nil otherwise), never failing for its size: a
     /// message with more than `maxFrames` frames is read to the end and comes back with only its first
     /// `maxFrames` frames and `truncated` set (a ROUTER's first frame is the sender's identity).
     public func tryReceiveMessage(maxFrames: Int = ZMQSocket.defaultMaxFrames) throws -> ZMQReceivedMessage? {

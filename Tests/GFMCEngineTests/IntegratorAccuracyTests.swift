@@ -70,16 +70,18 @@ import Testing
     }
 
     /// The Gram engine over the range of start scales the sampled engine produces (K_r(0) ≈ c·I with
-    /// c = h^{1−2α} from tiny to thousands): default settings converge and meet the contract in K₁₂ and in
-    /// the transition rows that give V(∞).
-    @Test(arguments: [1e-4, 1.0, 4000.0])
-    func gramEngineAcrossStartScales(_ c: Double) throws {
+    /// c = h^{1−2α} from tiny to thousands), with each embedded pair at the default tolerances: it converges
+    /// and meets the contract in K₁₂ and in the transition rows that give V(∞).
+    @Test(arguments: [1e-4, 1.0, 4000.0], [IntegrationScheme.dopri5, .dop853])
+    func gramEngineAcrossStartScales(_ c: Double, _ scheme: IntegrationScheme) throws {
         var rng = IntegratorTestRNG(seed: 53)
         let problem = try integratorRandomProblem(samples: 10, inputs: 30, outputs: 2, rng: &rng)
         let dim = problem.rank + 2
         let z = rng.matrix(dim, 60, scale: (c / 60).squareRoot())
         let k0 = z.times(z, transposeOther: true).symmetrized
-        let run = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: IntegrationSettings())
+        var settings = IntegrationSettings()
+        settings.scheme = scheme
+        let run = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: settings)
         let reference = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: integratorTightSettings())
         #expect(run.outcome.converged && reference.outcome.converged)
         let r = problem.rank

@@ -71,23 +71,4 @@ import Testing
         #expect(fast.rhsEvaluations < standard.rhsEvaluations)
         #expect(fast.steps < standard.steps)
     }
-
-    /// The reduced engine with dop853 against the tight reference in the blocks the distances come from
-    /// (K₁₂ = U1Vᵀ and the V rows of the transition), over the range of start scales the sampled engine produces.
-    @Test(arguments: [1e-4, 1.0, 4000.0])
-    func dop853GramEngineAcrossStartScales(_ c: Double) throws {
-        var rng = IntegratorTestRNG(seed: 53)
-        let problem = try integratorRandomProblem(samples: 10, inputs: 30, outputs: 2, rng: &rng)
-        let dim = problem.rank + 2
-        let z = rng.matrix(dim, 60, scale: (c / 60).squareRoot())
-        let k0 = z.times(z, transposeOther: true).symmetrized
-        let run = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: Self.settings(.dop853))
-        let reference = try GramEngine.integrate(problem: problem, reducedGram: k0, settings: integratorTightSettings())
-        #expect(run.outcome.converged && reference.outcome.converged)
-        let r = problem.rank
-        #expect(integratorRelativeDifference(run.gram.block(rows: 0..<r, cols: r..<dim),
-                                             reference.gram.block(rows: 0..<r, cols: r..<dim)) <= 1e-7)
-        #expect(integratorRelativeDifference(run.transition.block(rows: r..<dim, cols: 0..<dim),
-                                             reference.transition.block(rows: r..<dim, cols: 0..<dim)) <= 1e-7)
-    }
 }

@@ -189,6 +189,17 @@ def _finite_or_none(value):
     return value if np.isfinite(value) else None
 
 
+def print_record(method, width, trial, start, cpu_start, work, completed, final_loss, distance):
+    """Prints one trial's JSON line; `start`/`cpu_start` are the perf_counter/thread_time readings before it."""
+    seconds, cpu_seconds = time.perf_counter() - start, time.thread_time() - cpu_start
+    print(json.dumps({"method": method, "width": width, "trial": trial, "seconds": seconds,
+                      "cpu_seconds": cpu_seconds,
+                      "work": int(work), "completed": bool(completed),
+                      "seconds_per_work": seconds / work if work > 0 else None,
+                      "final_loss": _finite_or_none(final_loss),
+                      "distance_frobenius": _finite_or_none(distance)}), flush=True)
+
+
 def load_case(data_dir, width, trial):
     u = np.load(os.path.join(data_dir, f"U0_h{width}_t{trial}.npy"))
     v = np.load(os.path.join(data_dir, f"V0_h{width}_t{trial}.npy"))
@@ -234,13 +245,8 @@ def main(argv=None):
                     start, cpu_start = time.perf_counter(), time.thread_time()
                     work, completed, excess, distance = run_reduced(sqrt_sigma, y_tilde, k0, c0,
                                                                     max_seconds=args.ivp_max_seconds)
-                    seconds, cpu_seconds = time.perf_counter() - start, time.thread_time() - cpu_start
-                    print(json.dumps({"method": method, "width": width, "trial": trial, "seconds": seconds,
-                                      "cpu_seconds": cpu_seconds,
-                                      "work": int(work), "completed": bool(completed),
-                                      "seconds_per_work": seconds / work if work > 0 else None,
-                                      "final_loss": _finite_or_none(optimal_half_loss + excess),
-                                      "distance_frobenius": _finite_or_none(distance)}), flush=True)
+                    print_record(method, width, trial, start, cpu_start, work, completed,
+                                 optimal_half_loss + excess, distance)
                     continue
                 if args.data_dir:
                     u, v = load_case(args.data_dir, width, trial)
@@ -254,13 +260,7 @@ def main(argv=None):
                     work, completed, loss, distance = run_ivp(x, y, theta_hat, optimal_half_loss, u, v,
                                                               method=args.ivp_method,
                                                               max_seconds=args.ivp_max_seconds)
-                seconds, cpu_seconds = time.perf_counter() - start, time.thread_time() - cpu_start
-                print(json.dumps({"method": method, "width": width, "trial": trial, "seconds": seconds,
-                                  "cpu_seconds": cpu_seconds,
-                                  "work": int(work), "completed": bool(completed),
-                                  "seconds_per_work": seconds / work if work > 0 else None,
-                                  "final_loss": _finite_or_none(loss),
-                                  "distance_frobenius": _finite_or_none(distance)}), flush=True)
+                print_record(method, width, trial, start, cpu_start, work, completed, loss, distance)
     return 0
 
 
