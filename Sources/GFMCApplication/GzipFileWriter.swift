@@ -5,13 +5,13 @@ import Foundation
 /// zlib's window and one output buffer. `gzip -dc` gives back exactly the bytes written.
 final class GzipFileWriter {
     private var stream = z_stream()
-    private let handle: FileHandle
-    private var output = [UInt8](repeating: 0, count: 1 << 16)
+    private let output: SequentialFileWriter
+    private var buffer = [UInt8](repeating: 0, count: 1 << 16)
     private var finished = false
 
     /// - Parameter level: zlib level 1…9 (6 is gzip's default; 1 is fastest).
-    init(handle: FileHandle, level: Int32 = 6) throws {
-        self.handle = handle
+    init(output: SequentialFileWriter, level: Int32 = 6) throws {
+        self.output = output
         // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
         let rc = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY,
                                ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
@@ -41,7 +41,7 @@ final class GzipFileWriter {
 
     private func pump(flush: Int32) throws {
         repeat {
-            let produced: Int = try output.withUnsafeMutableBufferPointer { buffer in
+            let produced: Int = try buffer.withUnsafeMutableBufferPointer { buffer in
                 stream.next_out = buffer.baseAddress
                 stream.avail_out = uInt(buffer.count)
                 let rc = deflate(&stream, flush)
@@ -50,7 +50,7 @@ final class GzipFileWriter {
                 }
                 return buffer.count - Int(stream.avail_out)
             }
-            if produced > 0 { try handle.write(contentsOf: output[0..<produced]) }
+            if produced > 0 { try output.write(buffer[0..<produced]) }
             if flush == Z_FINISH ? stream.avail_out != 0 : stream.avail_in == 0 && stream.avail_out != 0 { break }
         } while true
     }

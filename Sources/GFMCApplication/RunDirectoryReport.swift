@@ -99,7 +99,8 @@ public enum RunDirectoryReport {
             throw ApplicationError.failure("cannot write the report into \(directory.path): cannot create \(temporaryCSV.path)")
         }
         var handleOpen = true
-        let gzip: GzipFileWriter? = csvGzip ? try GzipFileWriter(handle: handle) : nil
+        let file = SequentialFileWriter(descriptor: handle.fileDescriptor, path: temporaryCSV.path)
+        let gzip: GzipFileWriter? = csvGzip ? try GzipFileWriter(output: file) : nil
         defer {
             if handleOpen { try? handle.close() }
             try? FileManager.default.removeItem(at: temporaryCSV)
@@ -112,7 +113,7 @@ public enum RunDirectoryReport {
             artifacts = try store.withReadSnapshot {
                 var report = try StreamingReport(manifest: manifest,
                                                  scatterCandidates: try store.countConvergedWithPositiveRates(scope: scope)) {
-                    if let gzip { try gzip.write($0) } else { try handle.write(contentsOf: $0) }
+                    if let gzip { try gzip.write($0) } else { try file.write($0) }
                 }
                 var pending = Array(Set(rounds?.widths ?? [])).sorted()
                 // Decoding the next width from the store overlaps with writing and summarizing this one.
@@ -131,6 +132,8 @@ public enum RunDirectoryReport {
             }
         } catch let error as ApplicationError {
             throw error
+        } catch let error as SequentialFileWriter.WriteError {
+            throw ApplicationError.failure("cannot write the report into \(directory.path): \(error)")
         } catch {
             throw ApplicationError.failure("cannot read the study store \(directory.storePath): \(error)")
         }
@@ -148,6 +151,8 @@ public enum RunDirectoryReport {
             try Data(artifacts.html.utf8).write(to: URL(fileURLWithPath: directory.reportPath), options: .atomic)
         } catch let error as ApplicationError {
             throw error
+        } catch let error as SequentialFileWriter.WriteError {
+            throw ApplicationError.failure("cannot write the report into \(directory.path): \(error)")
         } catch {
             throw ApplicationError.failure("cannot write the report into \(directory.path): \(error.localizedDescription)")
         }

@@ -65,8 +65,9 @@ public struct StudySummary: Codable, Equatable, Sendable {
                                probabilities: [Double], level: Double) -> WidthSummary {
         // Filtered lazily or shared, never copied: a width's trials can be hundreds of megabytes.
         let converged = trials.allSatisfy(\.converged) ? trials : trials.filter(\.converged)
-        var stopReasons: [String: Int] = [:]
-        for t in trials { stopReasons[t.stopReason.rawValue, default: 0] += 1 }
+        var reasonCounts: [StopReason: Int] = [:]  // hashed as enum cases, not as their texts
+        for t in trials { reasonCounts[t.stopReason, default: 0] += 1 }
+        let stopReasons = Dictionary(uniqueKeysWithValues: reasonCounts.map { ($0.key.rawValue, $0.value) })
         let deltaSummaries = deltas.indices.map { i in
             summarizeDelta(index: i, delta: deltas[i], all: trials, converged: converged, level: level)
         }
@@ -86,12 +87,37 @@ public struct StudySummary: Codable, Equatable, Sendable {
 
     static func summarizeDelta(index i: Int, delta: Double, all: [TrialResult], converged: [TrialResult],
                                level: Double) -> DeltaSummary {
-        let allChecks = all.compactMap { i < $0.bounds.count ? $0.bounds[i] : nil }
-        let convergedChecks = converged.compactMap { i < $0.bounds.count ? $0.bounds[i] : nil }
-        let bound = finiteMedian(allChecks.map(\.theorem12Bound))
-        let corrected = finiteMedian(allChecks.map(\.theorem12BoundCorrected))
-        let distances = Array(converged.lazy.filter { i < $0.bounds.count }.map(\.distanceOperator).filter { $0.isFinite })
-            .sorted()
+        // One pass over each list, collecting only the columns used (the checks are not copied).
+        var bounds: [Double] = [], correctedBounds: [Double] = [], thresholds: [Double] = []
+        bounds.reserveCapacity(all.count); correctedBounds.reserveCapacity(all.count); thresholds.reserveCapacity(all.count)
+        var checks = 0, exceeding = 0, lemma34 = 0, lemma35 = 0
+        for t in all where i < t.bounds.count {
+            t.bounds.withUnsafeBufferPointer { b in
+                let c = b[i]
+                checks += 1
+                bounds.append(c.theorem12Bound)
+                correctedBounds.append(c.theorem12BoundCorrected)
+                thresholds.append(c.theorem12WidthThreshold)
+                if c.widthExceedsThreshold { exceeding += 1 }
+                if c.lemma34Holds { lemma34 += 1 }
+                if c.lemma35Holds { lemma35 += 1 }
+            }
+        }
+        var distances: [Double] = []
+        distances.reserveCapacity(converged.count)
+        var convergedChecks = 0, theorem12 = 0, theorem12Corrected = 0
+        for t in converged where i < t.bounds.count {
+            t.bounds.withUnsafeBufferPointer { b in
+                let c = b[i]
+                convergedChecks += 1
+                if c.theorem12Holds { theorem12 += 1 }
+                if c.theorem12CorrectedHolds { theorem12Corrected += 1 }
+            }
+            if t.distanceOperator.isFinite { distances.append(t.distanceOperator) }
+        }
+        distances.sort()
+        let bound = finiteMedian(bounds)
+        let corrected = finiteMedian(correctedBounds)
         let p = 1 - delta
         let value = distances.isEmpty ? nil : Quantiles.type7(sorted: distances, probability: p)
         let quantile: QuantileEstimate
@@ -105,12 +131,12 @@ public struct StudySummary: Codable, Equatable, Sendable {
         }
         return DeltaSummary(
             delta: delta, theorem12Bound: bound, theorem12BoundCorrected: corrected,
-            theorem12WidthThreshold: finiteMedian(allChecks.map(\.theorem12WidthThreshold)),
-            widthExceedsThresholdTrials: allChecks.filter(\.widthExceedsThreshold).count,
-            theorem12Holds: .make(convergedChecks.map(\.theorem12Holds), level: level),
-            theorem12CorrectedHolds: .make(convergedChecks.map(\.theorem12CorrectedHolds), level: level),
-            lemma34Holds: .make(allChecks.map(\.lemma34Holds), level: level),
-            lemma35Holds: .make(allChecks.map(\.lemma35Holds), level: level),
+            theorem12WidthThreshold: finiteMedian(thresholds),
+            widthExceedsThresholdTrials: exceeding,
+            theorem12Holds: .make(successes: theorem12, trials: convergedChecks, level: level),
+            theorem12CorrectedHolds: .make(successes: theorem12Corrected, trials: convergedChecks, level: level),
+            lemma34Holds: .make(successes: lemma34, trials: checks, level: level),
+            lemma35Holds: .make(successes: lemma35, trials: checks, level: level),
             distanceQuantile: quantile,
             boundToQuantileRatio: ratio(bound, value),
             correctedBoundToQuantileRatio: ratio(corrected, value))
@@ -153,8 +179,8 @@ public struct StudySummary: Codable, Equatable, Sendable {
 
 /// Median of the finite values (type 7), nil when there are none.
 func finiteMedian(_ values: [Double]) -> Double? {
-    let finite = values.filter { $0.isFinite }
-    return finite.isEmpty ? nil : Quantiles.type7(finite, probability: 0.5)
+    var finite = values.filter { $0.isFinite }
+    return finite.isEmpty ? nil : Quantiles.type7(selectingIn: &finite, probability: 0.5)
 }
 
 /// a / b when both exist, b ≠ 0 and the result is finite.

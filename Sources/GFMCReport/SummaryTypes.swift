@@ -71,8 +71,11 @@ public struct ProportionSummary: Codable, Equatable, Sendable {
     public var clopperPearson: IntervalSummary
 
     static func make(_ events: [Bool], level: Double) -> ProportionSummary {
-        let k = events.filter { $0 }.count
-        let n = events.count
+        make(successes: events.filter { $0 }.count, trials: events.count, level: level)
+    }
+
+    /// k of n (0 ≤ k ≤ n).
+    static func make(successes k: Int, trials n: Int, level: Double) -> ProportionSummary {
         // Inputs are valid by construction (0 ≤ k ≤ n, level in (0, 1)), so the intervals cannot throw.
         let w = (try? ProportionIntervals.wilson(successes: k, trials: n, level: level))
             ?? ConfidenceInterval(lower: 0, upper: 1, level: level)

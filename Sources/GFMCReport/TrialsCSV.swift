@@ -109,9 +109,16 @@ public enum TrialsCSV {
             out.append(contentsOf: String(n).utf8)
         }
 
+        /// "true" or "false" (byte by byte: appending a shared array costs a retain and release per cell).
         mutating func boolean(_ b: Bool) {
             separate()
-            out.append(contentsOf: b ? TrialsCSV.trueBytes : TrialsCSV.falseBytes)
+            if b {
+                out.append(UInt8(ascii: "t")); out.append(UInt8(ascii: "r")); out.append(UInt8(ascii: "u"))
+            } else {
+                out.append(UInt8(ascii: "f")); out.append(UInt8(ascii: "a")); out.append(UInt8(ascii: "l"))
+                out.append(UInt8(ascii: "s"))
+            }
+            out.append(UInt8(ascii: "e"))
         }
 
         /// Swift's shortest round-trip `description` ("nan", "inf", "-inf" for non-finite values).
@@ -126,9 +133,6 @@ public enum TrialsCSV {
             out.append(contentsOf: TrialsCSV.text(s).utf8)
         }
     }
-
-    static let trueBytes = Array("true".utf8)
-    static let falseBytes = Array("false".utf8)
 
     static func text(_ s: String) -> String {
         // Bytes, not Characters: these four are ASCII, and "\r\n" is one Character but two bytes.

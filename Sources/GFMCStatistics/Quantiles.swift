@@ -21,6 +21,57 @@ public enum Quantiles {
         return x[lo] + frac * (x[lo + 1] - x[lo])
     }
 
+    /// `type7(values, probability:)` by selection instead of a full sort: expected O(n) instead of
+    /// O(n log n), and the same value bit for bit. `values` is reordered (pass a scratch copy).
+    ///
+    /// Precondition: no NaN (callers filter non-finite values first). A sample holding a zero of either
+    /// sign is sorted in full instead, since −0.0 and +0.0 compare equal and only the stable sort decides
+    /// which of them a quantile returns.
+    public static func type7(selectingIn values: inout [Double], probability p: Double) -> Double {
+        guard !values.isEmpty, !p.isNaN else { return .nan }
+        if values.contains(0) { return type7(values, probability: p) }
+        let q = min(max(p, 0), 1)
+        let h = Double(values.count - 1) * q
+        let lo = Int(h.rounded(.down))
+        if lo >= values.count - 1 { return values.max()! }
+        select(&values, rank: lo)
+        let frac = h - Double(lo)
+        if frac == 0 { return values[lo] }
+        // Selection leaves every value after position lo at least as large: the next order statistic is
+        // their minimum.
+        let next = values[(lo + 1)...].min()!
+        return values[lo] + frac * (next - values[lo])
+    }
+
+    /// Reorders `a` so that `a[rank]` is the value a sort would put there, with nothing larger before it and
+    /// nothing smaller after it (Hoare's FIND with Wirth's partition). Falls back to sorting the remaining
+    /// range if partitioning stops shrinking it fast (adversarial orders), so the worst case is O(n log n).
+    static func select(_ a: inout [Double], rank: Int) {
+        a.withUnsafeMutableBufferPointer { x in
+            var lower = 0, upper = x.count - 1, rounds = 0
+            while lower < upper {
+                rounds += 1
+                if rounds > 64 {
+                    x[lower...upper].sort()
+                    return
+                }
+                let pivot = x[rank]
+                var i = lower, j = upper
+                repeat {
+                    while x[i] < pivot { i += 1 }
+                    while pivot < x[j] { j -= 1 }
+                    if i <= j {
+                        x.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
+                } while i <= j
+                if j < rank { lower = i }
+                if rank < i { upper = j }
+            }
+        }
+    }
+
     /// Several type-7 quantiles of one sample (sorted once).
     public static func type7(_ values: [Double], probabilities: [Double]) -> [Double] {
         let sorted = values.sorted()

@@ -18,9 +18,14 @@ extension StudyStore {
     public func forEachWidth(scope: TrialScope = .all, _ body: (Int, [TrialResult]) throws -> Void) throws {
         var width: Int?
         var group: [TrialResult] = []
+        // Two buffers take turns: once `body` has handed width w + 1's array on (a caller working on another
+        // thread, as the report does), it no longer holds width w's, whose memory is then filled again
+        // instead of a fresh allocation (hundreds of megabytes a width, each page faulted in and zeroed).
+        var spare: [TrialResult] = []
         try forEachResult(scope: scope) { result in
             if let w = width, w != result.id.width {
                 try body(w, group)
+                swap(&group, &spare)
                 group.removeAll(keepingCapacity: true)
             }
             width = result.id.width

@@ -94,4 +94,38 @@ struct QuantileAndFitTests {
         #expect(Histogram.suggestedBinCount(sampleSize: 100) == 8)
         #expect(throws: StatisticsError.self) { try Histogram(values: [1], binCount: 0) }
     }
+
+    /// Selection gives the sorted quantile bit for bit, on samples shaped to trip a selection up: random,
+    /// sorted, reversed, constant, few distinct values, infinities, and zeros of both signs (where only the
+    /// stable sort knows which zero comes first).
+    @Test func type7BySelectionEqualsTheSortedQuantile() {
+        var rng = SeededGenerator(seed: 77)
+        var samples: [[Double]] = []
+        for n in [1, 2, 3, 4, 5, 10, 101, 1000, 4096] {
+            let random = (0..<n).map { _ in rng.normal() }
+            samples.append(random)
+            samples.append(random.sorted())
+            samples.append(random.sorted().reversed())
+            samples.append(Array(repeating: 2.5, count: n))
+            samples.append((0..<n).map { _ in Double(Int(rng.uniform() * 3)) + 0.5 })  // three distinct values
+            samples.append((0..<n).map { i in i % 7 == 0 ? .infinity : (i % 11 == 0 ? -.infinity : rng.normal()) })
+            samples.append((0..<n).map { i in i % 2 == 0 ? 0.0 : -0.0 })
+            samples.append((0..<n).map { i in i % 3 == 0 ? -0.0 : rng.normal() })
+            // organ pipe: rising then falling
+            samples.append((0..<n).map { i in Double(min(i, n - i)) })
+        }
+        let probabilities = [0, 1e-4, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 0.9999, 1]
+        for sample in samples {
+            for p in probabilities {
+                var scratch = sample
+                let selected = Quantiles.type7(selectingIn: &scratch, probability: p)
+                let sorted = Quantiles.type7(sample, probability: p)
+                #expect(selected.bitPattern == sorted.bitPattern,
+                        "n = \(sample.count), p = \(p): selection \(selected), sort \(sorted)")
+                #expect(scratch.sorted() == sample.sorted(), "selection only reorders")
+            }
+        }
+        var empty: [Double] = []
+        #expect(Quantiles.type7(selectingIn: &empty, probability: 0.5).isNaN)
+    }
 }
