@@ -1,4 +1,5 @@
 import Foundation
+import GFMCCoordination
 import GFMCStudy
 
 /// Coordinator benchmarks: round-trip dispatch throughput with trivial tasks, and the speed-up of 2
@@ -35,10 +36,11 @@ public struct BenchCoordinatorMeasurement: Codable, Sendable {
                        + "Wall time includes start-up and the workers' first announcement; each configuration is run twice "
                        + "(start-up varies from run to run).")
             out.append("")
-            out.append("| workers × slots | tasks | wall time | tasks/s | per-task overhead |")
-            out.append("|---|---:|---:|---:|---:|")
+            out.append("| workers × slots | prefetch per slot | tasks | wall time | tasks/s | per-task overhead |")
+            out.append("|---|---:|---:|---:|---:|---:|")
             for d in dispatch {
-                out.append("| \(d.workers) × \(d.slotsPerWorker) | \(d.tasks) | \(BenchFormat.seconds(d.seconds)) "
+                out.append("| \(d.workers) × \(d.slotsPerWorker) | \(d.prefetchPerSlot ?? 0) | \(d.tasks) "
+                           + "| \(BenchFormat.seconds(d.seconds)) "
                            + "| \(BenchFormat.sig(d.tasksPerSecond)) | \(BenchFormat.seconds(d.millisecondsPerTask / 1000)) |")
             }
             out.append("")
@@ -153,9 +155,13 @@ public struct BenchCoordinatorRunner {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        for (workers, slots) in [(1, 1), (2, 1), (2, 4), (1, 1), (2, 1), (2, 4)] {
-            let r = try DispatchBenchmark.run(tasks: tasks, workers: workers, slotsPerWorker: slots, directory: directory)
-            log("  dispatch \(workers)×\(slots): \(r.tasks) tasks in \(BenchFormat.seconds(r.seconds)), "
+        // The workers' default prefetch, then 2 × 4 without prefetch (one round trip between a slot's tasks)
+        // and with the most.
+        let configurations = [(1, 1, 1), (2, 1, 1), (2, 4, 1), (2, 4, 0), (2, 4, WorkerSettings.maxPrefetchPerSlot)]
+        for (workers, slots, prefetch) in configurations + configurations {
+            let r = try DispatchBenchmark.run(tasks: tasks, workers: workers, slotsPerWorker: slots,
+                                              prefetchPerSlot: prefetch, directory: directory)
+            log("  dispatch \(workers)×\(slots), prefetch \(prefetch): \(r.tasks) tasks in \(BenchFormat.seconds(r.seconds)), "
                 + "\(BenchFormat.sig(r.tasksPerSecond)) tasks/s")
             m.dispatch.append(r)
         }

@@ -13,6 +13,9 @@ public enum DispatchBenchmark {
         public var tasks: Int
         public var workers: Int
         public var slotsPerWorker: Int
+        /// Tasks each worker held queued per slot beyond the running ones (`WorkerOptions.prefetchPerSlot`);
+        /// nil in results recorded before workers prefetched (then 0).
+        public var prefetchPerSlot: Int?
         /// Wall seconds from the coordinator's start (store opened, socket bound) to the study's
         /// completion; includes the workers' start and first announcement.
         public var seconds: Double
@@ -21,9 +24,12 @@ public enum DispatchBenchmark {
         public var millisecondsPerTask: Double
     }
 
-    /// Runs `tasks` one-trial tasks through `workers` in-process workers with `slotsPerWorker` slots.
+    /// Runs `tasks` one-trial tasks through `workers` in-process workers with `slotsPerWorker` slots, each
+    /// holding `prefetchPerSlot` more tasks queued per slot (default: the workers' default).
     /// The store is created in `directory` (which must exist) and left there.
-    public static func run(tasks: Int, workers: Int = 1, slotsPerWorker: Int = 1, directory: String) throws -> Result {
+    public static func run(tasks: Int, workers: Int = 1, slotsPerWorker: Int = 1,
+                           prefetchPerSlot: Int = WorkerSettings(slots: 1).prefetchPerSlot,
+                           directory: String) throws -> Result {
         let trials = (0..<max(1, tasks)).map { TrialID(width: 1, index: $0) }
         let study = StudyIdentity(hash: "dispatch-benchmark-\(UUID().uuidString)", json: "{}")
         var options = CoordinatorOptions(endpoint: "tcp://127.0.0.1:0",
@@ -46,6 +52,7 @@ public enum DispatchBenchmark {
         }
         let workerRuns = (0..<max(1, workers)).map { _ in
             var workerOptions = WorkerOptions(endpoint: address, slots: max(1, slotsPerWorker), executor: executor)
+            workerOptions.prefetchPerSlot = prefetchPerSlot
             workerOptions.giveUpAfterSeconds = 30
             let fixedWorker = workerOptions
             return BackgroundThread { try WorkerRuntime.run(fixedWorker) }
@@ -56,7 +63,7 @@ public enum DispatchBenchmark {
         guard summary.ending == .complete else { throw BenchmarkError(message: "the benchmark study did not complete") }
         let count = trials.count
         return Result(tasks: count, workers: workerRuns.count, slotsPerWorker: max(1, slotsPerWorker),
-                      seconds: seconds, tasksPerSecond: Double(count) / seconds,
+                      prefetchPerSlot: prefetchPerSlot, seconds: seconds, tasksPerSecond: Double(count) / seconds,
                       millisecondsPerTask: seconds / Double(count) * 1000)
     }
 

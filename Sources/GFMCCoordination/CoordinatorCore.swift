@@ -10,8 +10,8 @@ import GFMCModel
 /// quarantine and shut-out rules count, so one bad machine cannot quarantine a study.
 ///
 /// Guarantees (each tested in GFMCCoordinationTests):
-/// * credits: a worker never has more leased tasks than min(announced credits, announced slots,
-///   `maxCreditsPerWorker`); a new session starts with a window of `initialCredits` tasks that grows by
+/// * credits: a worker never has more leased tasks than min(announced credits, announced slots ×
+///   `maxCreditsPerSlot`, `maxCreditsPerWorker`); a new session starts with a window of `initialCredits` tasks that grows by
 ///   one per accepted result up to that cap;
 /// * a result is accepted only from the worker holding the task's lease, only for exactly the leased
 ///   trials, only for this study; every accepted trial is persisted exactly once; late duplicates are
@@ -44,7 +44,8 @@ public struct CoordinatorCore: Sendable {
         var announcement: WorkerAnnouncement
         /// The peer behind the session (CURVE key or announced host).
         var peer: String
-        /// Most tasks this session may ever hold: min(announced credits, slots, `maxCreditsPerWorker`).
+        /// Most tasks this session may ever hold: min(announced credits, slots × `maxCreditsPerSlot`,
+        /// `maxCreditsPerWorker`).
         var creditCap: Int
         /// Current credit window (≤ `creditCap`): grows by one per accepted result.
         var credits: Int
@@ -172,7 +173,8 @@ public struct CoordinatorCore: Sendable {
     public var liveWorkers: [WorkerID] { workerOrder }
     /// The worker's current credit window (≤ its cap), nil if unknown.
     public func credits(of worker: WorkerID) -> Int? { workers[worker]?.credits }
-    /// The most credits the worker's window can grow to: min(announced credits, slots, `maxCreditsPerWorker`).
+    /// The most credits the worker's window can grow to: min(announced credits, slots × `maxCreditsPerSlot`,
+    /// `maxCreditsPerWorker`).
     public func creditCap(of worker: WorkerID) -> Int? { workers[worker]?.creditCap }
     /// The peer (CURVE key or announced host) of a live worker.
     public func peer(of worker: WorkerID) -> String? { workers[worker]?.peer }
@@ -402,7 +404,7 @@ public struct CoordinatorCore: Sendable {
             out.append(.log(.workerJoined(worker, announcement)))
         }
         let slots = announcement.slots >= 1 ? announcement.slots : announcement.credits
-        let cap = min(announcement.credits, slots, settings.maxCreditsPerWorker)
+        let cap = min(announcement.credits, slots * settings.maxCreditsPerSlot, settings.maxCreditsPerWorker)
         if let previous = workers[worker] { forget(previous) }
         var state = WorkerState(announcement: announcement, peer: peer, creditCap: cap,
                                 credits: min(cap, settings.initialCredits), lastHeard: now, lastSent: now)

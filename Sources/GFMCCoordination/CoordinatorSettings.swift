@@ -25,9 +25,14 @@ public struct CoordinatorSettings: Equatable, Sendable {
     public var timingSmoothing: Double = 0.3
     /// Window over which the completion rate (trials/s) is measured. Default 30 s.
     public var rateWindow: Double = 30
-    /// Hard cap on one worker's credits: a worker gets at most min(announced credits, announced slots,
-    /// this). Default 256.
+    /// Hard cap on one worker's credits: a worker gets at most min(announced credits, announced slots ×
+    /// `maxCreditsPerSlot`, this). Default 256.
     public var maxCreditsPerWorker: Int = 256
+    /// Most credits per announced slot: the tasks a slot computes plus those a worker may hold queued for it
+    /// (`WorkerSettings.prefetchPerSlot`). Queued tasks wait for their turn under a lease sized for the task
+    /// alone (`leaseMultiplier` × its expected time), so this stays well below `leaseMultiplier`.
+    /// Default 1 + `WorkerSettings.maxPrefetchPerSlot` = 5.
+    public var maxCreditsPerSlot: Int = 1 + WorkerSettings.maxPrefetchPerSlot
     /// Credit window of a new session: a worker starts with at most this many tasks outstanding, and the
     /// window grows by one with every task whose result is accepted, up to its cap. Default 2.
     public var initialCredits: Int = 2
@@ -82,6 +87,7 @@ public struct CoordinatorSettings: Equatable, Sendable {
             throw CoordinatorSettingsError(field: "maxTrialsPerTask", value: "\(maxTrialsPerTask)", allowed: "≥ minTrialsPerTask (\(minTrialsPerTask))")
         }
         guard initialTrialsPerTask >= 1 else { throw CoordinatorSettingsError(field: "initialTrialsPerTask", value: "\(initialTrialsPerTask)", allowed: "≥ 1") }
+        guard maxCreditsPerSlot >= 1 else { throw CoordinatorSettingsError(field: "maxCreditsPerSlot", value: "\(maxCreditsPerSlot)", allowed: "≥ 1") }
         guard maxCreditsPerWorker >= 1 else { throw CoordinatorSettingsError(field: "maxCreditsPerWorker", value: "\(maxCreditsPerWorker)", allowed: "≥ 1") }
         guard initialCredits >= 1 else { throw CoordinatorSettingsError(field: "initialCredits", value: "\(initialCredits)", allowed: "≥ 1") }
         guard quarantinePeers >= 1 else { throw CoordinatorSettingsError(field: "quarantinePeers", value: "\(quarantinePeers)", allowed: "≥ 1") }

@@ -16,7 +16,8 @@ import GFMCModel
 ///   all of them);
 /// * a heartbeat goes out when nothing was sent for `heartbeatInterval` (not while a `ready` is pending),
 ///   also while the study is being prepared, which happens off the message thread;
-/// * at most `slots` jobs compute at once; tasks wait until the welcomed study is prepared; a task for
+/// * at most `slots` jobs compute at once (up to `slots × prefetchPerSlot` more tasks wait queued, started
+///   in arrival order as engine threads free up); tasks wait until the welcomed study is prepared; a task for
 ///   another study than the welcomed one is answered with `task_failed`; a `cancel` drops a waiting task
 ///   and discards a running one's result;
 /// * a study that cannot be prepared: `goodbye` handing back every task, then exit;
@@ -64,14 +65,15 @@ public struct WorkerCore: Sendable {
     public private(set) var counts = WorkerCounts()
 
     /// - Parameters:
-    ///   - announcement: what `ready` says; its `credits` and `slots` are replaced by `settings.slots`.
+    ///   - announcement: what `ready` says; its `credits` and `slots` are replaced by `settings.credits` and
+    ///     `settings.slots`.
     ///   - now: the current clock reading (seconds); coordinator silence is measured from it.
     /// - Throws: `WorkerSettingsError` when `settings` is invalid.
     public init(settings: WorkerSettings, announcement: WorkerAnnouncement, now: Double) throws(WorkerSettingsError) {
         try settings.validate()
         self.settings = settings
         var announcement = announcement
-        announcement.credits = settings.slots
+        announcement.credits = settings.credits
         announcement.slots = settings.slots
         self.announcement = announcement
         lastHeard = now

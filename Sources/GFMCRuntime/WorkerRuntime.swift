@@ -11,8 +11,10 @@ public typealias WorkerCurveKeys = ZMQDealerTransport.CurveClientKeys
 public struct WorkerOptions: Sendable {
     /// The coordinator's endpoint, e.g. `tcp://host:5555`.
     public var endpoint: String
-    /// Engine threads (each computes one task at a time); also the credits announced. ≥ 1.
+    /// Engine threads (each computes one task at a time). ≥ 1.
     public var slots: Int
+    /// Tasks held queued per slot beyond those computing (`WorkerSettings.prefetchPerSlot`): 0…4, default 1.
+    public var prefetchPerSlot: Int = 1
     public var executor: any TrialExecutor
     /// Reported in `ready` (logs only).
     public var workerVersion: String = "gfmc"
@@ -116,6 +118,7 @@ public enum WorkerRuntime {
 
     static func settings(_ options: WorkerOptions) -> WorkerSettings {
         var settings = WorkerSettings(slots: options.slots)
+        settings.prefetchPerSlot = options.prefetchPerSlot
         settings.heartbeatInterval = options.heartbeatInterval
         settings.coordinatorSilenceTimeout = options.coordinatorSilenceTimeout
         settings.reannounceBackoffMax = options.reannounceBackoffMax

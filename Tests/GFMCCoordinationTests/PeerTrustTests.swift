@@ -185,30 +185,33 @@ struct PeerTrustTests {
         #expect(h.persisted.sorted() == all.filter { $0 != killer })
     }
 
-    @Test("credits: capped by announced slots and maxCreditsPerWorker; the window starts at initialCredits and grows per result")
+    @Test("credits: capped by announced credits, slots × maxCreditsPerSlot and maxCreditsPerWorker; the window starts at initialCredits and grows per result")
     func creditsCappedAndGrowing() throws {
         var settings = CoordinatorSettings()
         settings.initialCredits = 2
-        settings.maxCreditsPerWorker = 8
+        settings.maxCreditsPerSlot = 5
+        settings.maxCreditsPerWorker = 20
         settings.initialTrialsPerTask = 1
         settings.maxTrialsPerTask = 1
-        var h = try Harness(pending: trials(widths: [4], perWidth: 200), settings: settings)
+        var h = try Harness(pending: trials(widths: [4], perWidth: 400), settings: settings)
         h.deliver(.ready(WorkerAnnouncement(credits: 256, slots: 3, host: "s", pid: 1, workerVersion: "x")), from: "s")
         h.deliver(.ready(WorkerAnnouncement(credits: 1000, slots: 1000, host: "m", pid: 1, workerVersion: "x")), from: "m")
-        #expect(h.core.creditCap(of: WorkerID("s")) == 3)
-        #expect(h.core.creditCap(of: WorkerID("m")) == 8)
-        #expect(h.core.outstandingTasks(of: WorkerID("s")) == 2)
-        #expect(h.core.outstandingTasks(of: WorkerID("m")) == 2)
-        var maxHeld = 0
-        for _ in 0..<30 {
-            h.finishOne("m")
-            maxHeld = max(maxHeld, h.core.outstandingTasks(of: WorkerID("m")))
-            h.finishOne("s")
-            #expect(h.core.outstandingTasks(of: WorkerID("s")) <= 3)
+        h.deliver(.ready(WorkerAnnouncement(credits: 4, slots: 3, host: "c", pid: 1, workerVersion: "x")), from: "c")
+        #expect(h.core.creditCap(of: WorkerID("s")) == 15, "slots × maxCreditsPerSlot")
+        #expect(h.core.creditCap(of: WorkerID("m")) == 20, "maxCreditsPerWorker")
+        #expect(h.core.creditCap(of: WorkerID("c")) == 4, "the announced credits")
+        for worker in ["s", "m", "c"] { #expect(h.core.outstandingTasks(of: WorkerID(worker)) == 2) }
+        var maxHeld: [String: Int] = [:]
+        for _ in 0..<40 {
+            for worker in ["m", "s", "c"] {
+                h.finishOne(worker)
+                maxHeld[worker] = max(maxHeld[worker] ?? 0, h.core.outstandingTasks(of: WorkerID(worker)))
+            }
         }
-        #expect(maxHeld == 8)
-        #expect(h.core.credits(of: WorkerID("m")) == 8)
-        #expect(h.core.credits(of: WorkerID("s")) == 3)
+        #expect(maxHeld == ["s": 15, "m": 20, "c": 4])
+        #expect(h.core.credits(of: WorkerID("s")) == 15)
+        #expect(h.core.credits(of: WorkerID("m")) == 20)
+        #expect(h.core.credits(of: WorkerID("c")) == 4)
     }
 
     @Test("trials quarantined by an earlier run are counted, never handed out, and the study completes")

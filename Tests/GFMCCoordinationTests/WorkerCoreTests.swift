@@ -85,7 +85,8 @@ struct WorkerCoreTests {
         var h = try WorkerHarness(slots: 2)
         h.tick()
         guard case .ready(let announced)? = h.sent.first else { Issue.record("first message is not ready"); return }
-        #expect(announced.credits == 2 && announced.slots == 2 && announced.host == "h")
+        // The default prefetch of one task per slot: credits for 2 computing and 2 queued.
+        #expect(announced.credits == 4 && announced.slots == 2 && announced.host == "h")
         h.receive(.welcome(StudyWelcome(studyHash: "s", studyJSON: "{}")))
         #expect(h.prepares == ["s"])
         for serial in 1...3 { h.receive(.task(task(UInt64(serial)))) }
@@ -299,5 +300,34 @@ struct WorkerCoreTests {
         settings.heartbeatInterval = .nan
         let error = #expect(throws: WorkerSettingsError.self) { try settings.validate() }
         #expect(error?.message.contains("heartbeatInterval") == true)
+        for prefetch in [-1, WorkerSettings.maxPrefetchPerSlot + 1] {
+            var settings = WorkerSettings(slots: 1)
+            settings.prefetchPerSlot = prefetch
+            let error = #expect(throws: WorkerSettingsError.self) { try settings.validate() }
+            #expect(error?.message.contains("prefetch") == true)
+        }
+    }
+
+    @Test("prefetch: credits = slots × (1 + prefetch); queued tasks start in arrival order as slots free up")
+    func prefetchQueuesTasksForFreeSlots() throws {
+        for prefetch in 0...WorkerSettings.maxPrefetchPerSlot {
+            var h = try WorkerHarness(slots: 2) { $0.prefetchPerSlot = prefetch }
+            h.tick()
+            guard case .ready(let announced)? = h.sent.first else { Issue.record("first message is not ready"); return }
+            #expect(announced.credits == 2 * (1 + prefetch) && announced.slots == 2)
+            h.receive(.welcome(StudyWelcome(studyHash: "s", studyJSON: "{}")))
+            h.prepared()
+            let credits = UInt64(announced.credits)
+            for serial in 1...credits { h.receive(.task(task(serial))) }
+            #expect(h.computing.count == 2, "never more computing than slots")
+            #expect(h.core.waitingTasks.map(\.serial) == (1...credits).filter { $0 > 2 })
+            for serial in 1...credits {
+                h.finish(TaskID(epoch: 1, serial: serial))
+                let next = (1...credits).filter { $0 > serial && $0 <= serial + 2 }
+                #expect(Set(h.computing.values.map(\.taskID.serial)) == Set(next), "after task \(serial)")
+            }
+            let results = h.sent(.result).compactMap { if case .result(let r) = $0 { r } else { nil } }
+            #expect(results.map(\.taskID.serial) == Array(1...credits))
+        }
     }
 }

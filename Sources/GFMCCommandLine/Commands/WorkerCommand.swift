@@ -1,16 +1,22 @@
 import Foundation
 import GFMCApplication
+import GFMCCoordination
 import GFMCRuntime
 import GFMCStudy
 import GFMCTransport
 
-/// `gfmc worker --connect ENDPOINT [--slots K] [--curve-server-key FILE --curve-secret-key FILE] [--insecure]`.
+/// `gfmc worker --connect ENDPOINT [--slots K] [--prefetch N] [--curve-server-key FILE --curve-secret-key FILE] [--insecure]`.
 struct WorkerCommand: GFMCCommand {
     struct Options: CommandOptions {
         let connect = Option.required("connect", short: "c", valueName: "ENDPOINT",
                                       help: "The coordinator's endpoint, e.g. tcp://host:5555.")
         let slots = Option.int("slots", short: "s", valueName: "K", help: "Engine threads (tasks computed at once).",
                                defaultValue: "1", in: 1...1024)
+        let prefetch = Option.int(
+            "prefetch", valueName: "N",
+            help: "Tasks held queued per slot beyond the running ones, so a slot that finishes starts its next task "
+                + "without waiting a round trip to the coordinator.",
+            defaultValue: "1", in: 0...WorkerSettings.maxPrefetchPerSlot)
         let curveServerKey = Option.string("curve-server-key", valueName: "FILE",
                                            help: "The coordinator's CURVE public key file.")
         let curveSecretKey = Option.string("curve-secret-key", valueName: "FILE",
@@ -27,7 +33,7 @@ struct WorkerCommand: GFMCCommand {
     static let configuration = CommandConfiguration(
         name: "worker",
         abstract: "Compute trials for a coordinator (ZeroMQ DEALER); survives coordinator restarts.",
-        usage: ["worker --connect ENDPOINT [--slots K] [--curve-server-key FILE --curve-secret-key FILE] [--insecure]"],
+        usage: ["worker --connect ENDPOINT [--slots K] [--prefetch N] [--curve-server-key FILE --curve-secret-key FILE] [--insecure]"],
         discussion: """
         Connects to the coordinator at ENDPOINT and runs one engine thread per slot (BLAS pinned to one thread \
         each). Reconnects with back-off when the coordinator goes away and keeps working across its restarts. \
@@ -54,6 +60,7 @@ struct WorkerCommand: GFMCCommand {
 
     let endpoint: String
     let slots: Int
+    let prefetch: Int
     let serverKeyPath: String?
     let secretKeyPath: String?
     let giveUpAfter: Double?
@@ -62,6 +69,7 @@ struct WorkerCommand: GFMCCommand {
     init(arguments: ParsedArguments) throws {
         endpoint = try arguments[Self.options.connect]
         slots = try arguments[Self.options.slots] ?? 1
+        prefetch = try arguments[Self.options.prefetch] ?? 1
         serverKeyPath = try arguments[Self.options.curveServerKey]
         secretKeyPath = try arguments[Self.options.curveSecretKey]
         giveUpAfter = try arguments[Self.options.giveUpAfter]
@@ -78,6 +86,7 @@ struct WorkerCommand: GFMCCommand {
         case .refused(let reason): throw CommandLineError.usage(reason)
         }
         var options = WorkerOptions(endpoint: endpoint, slots: slots, executor: StudyTrialExecutor())
+        options.prefetchPerSlot = prefetch
         options.workerVersion = "gfmc \(GFMCVersion.current)"
         do {
             options.numericsFingerprint = try NumericsFingerprint.current(environment: context.environment)
